@@ -1,0 +1,50 @@
+# footnote — two commands do all set-up: `make run` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install ingest run serve test lint unit eval bench clean
+
+install: $(STAMP)  ## create .venv if missing and install (fast when nothing changed)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	# torch first, the CPU build, so that no dependency can pull a CUDA build
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+ingest: install  ## index seeds/ (incremental: unchanged files are not re-embedded)
+	$(BIN)/footnote ingest seeds
+
+run: ingest  ## install, ingest seeds/, serve on http://$(HOST):$(PORT)
+	$(BIN)/footnote serve --host $(HOST) --port $(PORT)
+
+serve: install
+	$(BIN)/footnote serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check index service eval tests
+	$(BIN)/ruff format --check index service eval tests
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest
+
+eval: ingest  ## the grounded-answer gate: fails on a metric below its floor or a regression
+	$(BIN)/footnote eval --dataset eval/dev.jsonl --baseline eval/baseline.json
+
+test: lint unit eval  ## everything CI runs
+
+bench: ingest  ## print speed and memory figures (not a test)
+	$(PY) -m eval.bench
+
+clean:
+	rm -rf .footnote reports .pytest_cache .mypy_cache .ruff_cache

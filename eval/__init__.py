@@ -1,0 +1,1 @@
+"""footnote's grounded-answer evaluation: dataset, judge, metrics and the CI gate."""

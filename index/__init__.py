@@ -1,0 +1,1 @@
+"""footnote's library: load, clean, chunk, embed, store and retrieve articles."""

@@ -1,0 +1,38 @@
+"""The errors footnote raises, in one place.
+
+FootnoteError
+├── CorpusError      — the folder to ingest is missing or holds no usable file (CLI: exit 2)
+├── IndexNotReady    — the index is empty or still loading (HTTP: 503)
+├── UnknownSource    — a source name that is not in the index (HTTP: 404)
+└── InvalidFilter    — a filter that cannot be applied, e.g. an inverted date range (HTTP: 422)
+
+HTTP status codes are chosen at the edge (service/app.py), never here.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CorpusError", "FootnoteError", "IndexNotReady", "InvalidFilter", "UnknownSource"]
+
+
+class FootnoteError(Exception):
+    """Base class: every error footnote raises on purpose."""
+
+
+class CorpusError(FootnoteError):
+    """Seen by whoever runs `footnote ingest` on a missing or empty folder."""
+
+
+class IndexNotReady(FootnoteError):
+    """Seen by API clients while the index is loading or before anything was ingested."""
+
+
+class UnknownSource(FootnoteError):
+    """Seen by API clients that name a source file the index does not hold."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown source: {name!r}")
+        self.name = name
+
+
+class InvalidFilter(FootnoteError):
+    """Seen by API clients whose filters cannot match anything by construction."""

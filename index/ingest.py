@@ -1,0 +1,94 @@
+"""Ingest: bring the index in line with a folder, embedding only what is new.
+
+Order of writes, so that a kill at any point is harmless (see index/store.py):
+1. add the new version's chunks (ids are content hashes, so old and new never collide);
+2. commit the document's manifest record — the moment the new version becomes live;
+3. delete the old version's chunks, and the chunks of files that left the folder.
+Step 3 is also a repair: every run deletes chunk records that no manifest record claims.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.chunk import chunk_document
+from index.embed import Embedder
+from index.load import load_folder
+from index.store import Store, text_hash
+from index.types import Document
+
+__all__ = ["IngestReport", "ingest_folder"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one ingest run did."""
+
+    files: int = 0
+    added: int = 0  # chunks whose text had to be embedded
+    updated: int = 0  # chunks re-stored at new offsets with their vector reused
+    removed: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """The one line printed at the end of an ingest."""
+        return (
+            f"ingested {self.files} files: {self.added} chunks added, {self.updated} updated, "
+            f"{self.removed} removed, {self.unchanged} unchanged in {self.seconds:.1f}s"
+        )
+
+
+def _embed_new(doc: Document, store: Store, embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, int]:
+    known = store.vectors_by_text(doc.source)
+    missing = sorted({t for t in texts if text_hash(t) not in known})
+    if missing:
+        for t, vec in zip(missing, embedder.embed_batch(missing), strict=True):
+            known[text_hash(t)] = vec
+    return np.stack([known[text_hash(t)] for t in texts]), len(missing)
+
+
+def ingest_folder(folder: Path, store: Store, embedder: Embedder) -> IngestReport:
+    """Make the index hold exactly the readable articles of `folder`."""
+    began = time.perf_counter()
+    docs = load_folder(folder)
+    report = IngestReport(files=len(docs))
+    manifest = store.documents()
+    keys = store.chunk_keys()
+    live_counts: dict[str, int] = {}
+    for source, sha in keys.values():
+        live = manifest.get(source)
+        if live and live.sha256 == sha:
+            live_counts[source] = live_counts.get(source, 0) + 1
+
+    for doc in docs:
+        known = manifest.get(doc.source)
+        if known and known.sha256 == doc.sha256 and live_counts.get(doc.source) == known.chunks:
+            report.unchanged += known.chunks
+            continue
+        chunks = chunk_document(doc)
+        vectors, embedded = _embed_new(doc, store, embedder, [c.text for c in chunks])
+        store.add(doc, chunks, vectors)
+        manifest[doc.source] = store.commit(doc, len(chunks))
+        report.added += embedded
+        report.updated += len(chunks) - embedded
+        keys.update({c.id: (c.source, c.doc_sha256) for c in chunks})
+
+    present = {d.source for d in docs}
+    for source in set(manifest) - present:
+        store.forget(source)
+        del manifest[source]
+    stale = [
+        cid for cid, (source, sha) in keys.items() if source not in manifest or manifest[source].sha256 != sha
+    ]
+    store.delete(stale)
+    report.removed = len(stale)
+    report.seconds = time.perf_counter() - began
+    return report

@@ -1,0 +1,159 @@
+"""Load: read article files exactly as they are and read their title, author and date."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from datetime import date
+from pathlib import Path
+
+from index.clean import content_spans
+from index.errors import CorpusError
+from index.types import Document
+
+__all__ = ["SUFFIXES", "load_document", "load_folder", "parse_date"]
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".txt", ".md")
+_HEADER_LINES = 8  # publication metadata sits above the article body
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for m in names
+}
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_WORD_DATE = re.compile(r"\b([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})\b")
+_DATE_CUE = re.compile(r"^\s*(?:date|published|updated|posted)\b", re.IGNORECASE)
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_BYLINE = re.compile(r"^\s*(?:written\s+)?by\s+(.+?)(?:\s+on\s+.*)?$", re.IGNORECASE)
+_BULLET_NAME = re.compile(r"^\s*-\s+((?:[A-Z][\w'’.-]+\s?){2,4})$")
+_HEADING = re.compile(r"^\s*#{1,2}\s+(.+?)\s*$")
+
+
+def parse_date(text: str) -> str | None:
+    """Return the first full calendar date in `text` as YYYY-MM-DD, or None."""
+    found: list[tuple[int, date]] = []
+    for m in _ISO_DATE.finditer(text):
+        d = _safe_date(int(m[1]), int(m[2]), int(m[3]))
+        if d:
+            found.append((m.start(), d))
+    for m in _WORD_DATE.finditer(text):
+        month = _MONTHS.get(m[1].lower())
+        d = _safe_date(int(m[3]), month, int(m[2])) if month else None
+        if d:
+            found.append((m.start(), d))
+    return min(found)[1].isoformat() if found else None
+
+
+def _safe_date(year: int, month: int | None, day: int) -> date | None:
+    try:
+        return date(year, month or 0, day)
+    except ValueError:
+        return None
+
+
+def _header(text: str) -> list[str]:
+    return [ln.strip() for ln in text.splitlines() if ln.strip()][:_HEADER_LINES]
+
+
+def _published(header: list[str]) -> str | None:
+    # A date counts only on a short metadata line or after an explicit cue, so a date
+    # mentioned in the first sentence of the story is never taken for the publication date.
+    for line in header:
+        words = len(_LINK.sub(r"\1", line).split())
+        if words <= 12 or _DATE_CUE.match(line):
+            found = parse_date(line)
+            if found:
+                return found
+    return None
+
+
+def _author(header: list[str]) -> str | None:
+    for line in header:
+        plain = _LINK.sub(r"\1", line)
+        m = _BYLINE.match(plain)
+        if m and len(m[1].split()) <= 6:
+            return m[1].strip()
+        m = _BULLET_NAME.match(plain)
+        if m and not parse_date(plain):
+            return m[1].strip()
+    return None
+
+
+def _title(header: list[str]) -> str | None:
+    for line in header:
+        m = _HEADING.match(line)
+        if m:
+            return m[1]
+    for line in header:
+        plain = _LINK.sub(r"\1", line)
+        if _BYLINE.match(plain) or _BULLET_NAME.match(plain):
+            continue
+        if _DATE_CUE.match(plain):
+            plain = _ISO_DATE.sub("", _DATE_CUE.sub("", plain, count=1), count=1)
+        plain = plain.strip(" -#")
+        if plain and not (parse_date(plain) and len(plain.split()) <= 5):
+            return plain
+    return None
+
+
+def load_document(path: Path) -> Document | None:
+    """Read one file; None (with a warning naming it) when it is empty, binary or not UTF-8."""
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        log.warning("skipped %s: binary file", path.name)
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        log.warning("skipped %s: not UTF-8 (%s)", path.name, exc.reason)
+        return None
+    if not text.strip():
+        log.warning("skipped %s: empty file", path.name)
+        return None
+    header = _header(text)
+    title = _title(header)
+    spans = content_spans(text, title)
+    if not spans:
+        log.warning("skipped %s: no article text left after cleaning", path.name)
+        return None
+    return Document(
+        source=path.name,
+        text=text,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        title=title,
+        author=_author(header),
+        published=_published(header),
+        content=tuple(spans),
+    )
+
+
+def load_folder(folder: Path) -> list[Document]:
+    """Load every *.txt / *.md file in `folder`; CorpusError when there is nothing to load."""
+    if not folder.is_dir():
+        raise CorpusError(f"corpus folder not found: {folder}")
+    paths = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+    if not paths:
+        raise CorpusError(f"no .txt or .md files in {folder}")
+    docs = [d for d in (load_document(p) for p in paths) if d is not None]
+    if not docs:
+        raise CorpusError(f"no readable article in {folder}: every file was skipped")
+    return docs

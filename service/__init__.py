@@ -1,0 +1,1 @@
+"""footnote's service: settings, the answer pipeline, the HTTP API and the command line."""

@@ -1,0 +1,157 @@
+"""The HTTP API: FastAPI app factory, routes and the mapping of errors to status codes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from index.errors import FootnoteError, IndexNotReady, InvalidFilter, UnknownSource
+from service.pipeline import Pipeline, build_pipeline
+from service.schemas import AskRequest
+from service.settings import Settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+_STATUS: dict[type[FootnoteError], int] = {UnknownSource: 404, InvalidFilter: 422, IndexNotReady: 503}
+
+
+class _BodyLimit:
+    """Refuse request bodies over a size limit with 413, before anything parses them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _too_large(self.limit)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await _too_large(self.limit)(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse({"detail": f"request body must be at most {limit} bytes"}, status_code=413)
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "json_invalid":
+        return f"malformed JSON: {error.get('ctx', {}).get('error', 'cannot parse the body')}"
+    if kind == "missing" and tuple(error.get("loc", ())) == ("body",):
+        return "request body must be a JSON object with a 'question'"
+    msg = str(error.get("msg", "invalid request")).removeprefix("Value error, ")
+    loc = [str(p) for p in error.get("loc", ()) if p != "body"]
+    return msg if loc == ["question"] else f"{'.'.join(loc)}: {msg}" if loc else msg
+
+
+def create_app(
+    settings: Settings | None = None, load: Callable[[Settings], Pipeline] = build_pipeline
+) -> FastAPI:
+    """Build the app; the model and index load once, in the background, at start-up."""
+    settings = settings or Settings()
+    state: dict[str, Any] = {"pipeline": None, "error": "the index is loading"}
+
+    def _load() -> None:
+        try:
+            state["pipeline"] = load(settings)
+            state["error"] = None
+        except Exception as exc:  # reported by /readyz and every API call, never a crash
+            log.exception("could not load the index")
+            state["error"] = str(exc)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=_load, name="footnote-load", daemon=True).start()
+        yield
+
+    app = FastAPI(title="footnote", version="1", lifespan=lifespan)
+    origins = [o.strip() for o in settings.allowed_origins.split(",") if o.strip()]
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Authorization"],
+        )
+    app.add_middleware(_BodyLimit, limit=settings.max_body_bytes)
+
+    def get_pipeline() -> Pipeline:
+        pipeline: Pipeline | None = state["pipeline"]
+        if pipeline is None:
+            raise IndexNotReady(state["error"] or "the index is loading")
+        return pipeline
+
+    PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        detail = _message(errors[0]) if errors else "invalid request"
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(FootnoteError)
+    async def _footnote_error(_: Request, exc: FootnoteError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=_STATUS.get(type(exc), 400))
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        """Readiness: the model and the index are loaded."""
+        if state["pipeline"] is None:
+            return JSONResponse({"status": "not ready", "detail": state["error"]}, status_code=503)
+        return JSONResponse({"status": "ready", "chunks": len(state["pipeline"].retriever.chunks)})
+
+    @app.post("/v1/ask")
+    def ask(body: AskRequest, pipeline: PipelineDep) -> dict[str, Any]:
+        """Answer a question from the sources, every sentence cited, or abstain with a reason."""
+        filters = body.filters.to_filters() if body.filters else None
+        return pipeline.ask(body.question, filters, body.top_k).to_json()
+
+    @app.get("/v1/sources")
+    def sources(pipeline: PipelineDep) -> dict[str, Any]:
+        """The indexed documents and their metadata."""
+        return {"sources": [pipeline.describe(name) for name in sorted(pipeline.retriever.documents)]}
+
+    @app.get("/v1/sources/{name}")
+    def source(name: str, pipeline: PipelineDep) -> dict[str, Any]:
+        """One document's original text and metadata (for citation click-through)."""
+        if name not in pipeline.texts:  # names are looked up, never joined onto a path
+            raise UnknownSource(name)
+        return {**pipeline.describe(name), "text": pipeline.texts[name]}
+
+    return app

@@ -1,0 +1,97 @@
+"""The `footnote` command: ingest, ask, serve, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from index.errors import FootnoteError
+from service.settings import Settings
+
+__all__ = ["main"]
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from index.embed import OnnxEmbedder
+    from index.ingest import ingest_folder
+    from index.store import Store, open_client
+
+    store = Store(open_client(str(settings.data_dir), settings.chroma_url), settings.namespace)
+    embedder = OnnxEmbedder(settings.model_cache, progress=True)
+    report = ingest_folder(Path(args.path or settings.seeds_dir), store, embedder)
+    print(report.summary())
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from service.pipeline import build_pipeline
+    from service.schemas import AskRequest
+
+    request = AskRequest(question=args.question)
+    answer = build_pipeline(settings).ask(request.question)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    elif answer.abstained:
+        print(f"(no answer) {answer.reason}")
+    else:
+        print(answer.answer)
+        for c in answer.citations:
+            print(f"[{c.id}] {c.source} {c.start}-{c.end} {c.title or ''} ({c.published or 'undated'})")
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from service.app import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.harness import run_cli
+
+    return run_cli(args, settings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `footnote` console script."""
+    parser = argparse.ArgumentParser(prog="footnote", description="Answers with exact citations.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="index the articles of a folder (default: seeds/)")
+    p.add_argument("path", nargs="?")
+    p.set_defaults(run=_ingest)
+    p = sub.add_parser("ask", help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print exactly the API's response body")
+    p.set_defaults(run=_ask)
+    p = sub.add_parser("serve", help="serve the HTTP API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(run=_serve)
+    p = sub.add_parser("eval", help="run the grounded-answer evaluation")
+    p.add_argument("--dataset", type=Path, default=Path("eval/dev.jsonl"))
+    p.add_argument("--baseline", type=Path, default=Path("eval/baseline.json"))
+    p.add_argument("--report-dir", type=Path, default=Path("reports"))
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-gate", action="store_true", help="report only; never fail on the baseline")
+    p.set_defaults(run=_eval)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        code: int = args.run(args, Settings())
+        return code
+    except FootnoteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # e.g. an empty question on the command line
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""The whole question-answering flow, one stage per line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.embed import OnnxEmbedder
+from index.retrieve import Filters, Retriever
+from index.store import Store, open_client
+from index.types import Hit
+from service.cite import cite
+from service.compose import Composer, ExtractiveComposer
+from service.settings import Settings
+from service.types import Answer
+from service.verify import verify
+
+__all__ = ["Pipeline", "build_pipeline"]
+
+
+@dataclass(slots=True)
+class Pipeline:
+    """Retrieve → compose → cite → verify, over one loaded index."""
+
+    retriever: Retriever
+    composer: Composer
+    texts: dict[str, str]  # source name -> original text, for exact quotes
+    top_k: int = 20
+
+    def describe(self, source: str) -> dict[str, object]:
+        """A document's metadata, as the API shows it."""
+        doc = self.retriever.documents[source]
+        return {
+            "name": doc.source,
+            "title": doc.title,
+            "author": doc.author,
+            "published": doc.published,
+            "chars": doc.chars,
+            "chunks": doc.chunks,
+        }
+
+    def ask(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> Answer:
+        """Answer `question` from the sources, every sentence cited, or abstain with a reason."""
+        return self.run(question, filters, top_k)[0]
+
+    def run(
+        self, question: str, filters: Filters | None = None, top_k: int | None = None
+    ) -> tuple[Answer, list[Hit]]:
+        """`ask`, also returning the retrieved passages (for evaluation)."""
+        # retrieve passages
+        _, hits = self.retriever.search(question, top_k or self.top_k, filters)
+        # compose an answer from them
+        draft = self.composer.compose(question, hits)
+        # cite every sentence to its exact span
+        answer = cite(draft, self.texts)
+        # verify every citation against the source text before it leaves
+        return verify(answer, self.texts), hits
+
+
+def build_pipeline(settings: Settings) -> Pipeline:
+    """Load the model and the index once (the costly part of start-up)."""
+    store = Store(open_client(str(settings.data_dir), settings.chroma_url), settings.namespace)
+    retriever = Retriever(store, OnnxEmbedder(settings.model_cache))
+    texts = store.texts(list(retriever.documents))
+    return Pipeline(retriever, ExtractiveComposer(retriever), texts, settings.top_k)

@@ -1,0 +1,30 @@
+"""Settings: every knob, read from FOOTNOTE_* environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Defaults run offline with no configuration at all."""
+
+    model_config = SettingsConfigDict(env_prefix="FOOTNOTE_", extra="ignore")
+
+    data_dir: Path = Path(".footnote")  # embedded Chroma store and the exported ONNX model
+    chroma_url: str | None = None  # e.g. http://127.0.0.1:8001: use a Chroma server instead
+    namespace: str = "footnote"  # prefix of the Chroma collections
+    seeds_dir: Path = Path("seeds")  # what `footnote ingest` and `make run` ingest by default
+    api_key: str | None = None
+    allowed_origins: str = ""  # comma-separated CORS allowlist
+    top_k: int = 20  # passages retrieved per question
+    max_question_chars: int = 2000
+    max_body_bytes: int = 64_000
+
+    @property
+    def model_cache(self) -> Path:
+        """Where the ONNX export of the embedding model is cached."""
+        return self.data_dir / "models"

@@ -1,0 +1,56 @@
+"""The records of an answer, defined once; the API's response body is their JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Answer", "Citation", "Sentence"]
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """An exact span of an exact source file: text[start:end] == quote."""
+
+    id: int
+    source: str
+    start: int
+    end: int
+    quote: str
+    title: str | None
+    published: str | None
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of an answer and the ids of the citations that support it."""
+
+    text: str
+    citations: list[int]
+
+
+@dataclass(slots=True)
+class Answer:
+    """What /v1/ask returns."""
+
+    answer: str
+    abstained: bool
+    reason: str | None
+    citations: list[Citation] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, sentences: list[Sentence], citations: list[Citation]) -> Answer:
+        """An answer whose text is its sentences, each followed by its [n] markers."""
+        text = " ".join(f"{s.text} " + "".join(f"[{n}]" for n in s.citations) for s in sentences)
+        return cls(answer=text, abstained=False, reason=None, citations=citations, sentences=sentences)
+
+    @classmethod
+    def abstain(cls, reason: str) -> Answer:
+        """An honest 'the sources don't say', with why."""
+        return cls(answer="", abstained=True, reason=reason)
+
+    def to_json(self) -> dict[str, Any]:
+        """The API body."""
+        return asdict(self)
