@@ -23,8 +23,9 @@ class Settings(BaseSettings):
     top_k: int = 20  # passages retrieved per question
     max_question_chars: int = 2000
     max_body_bytes: int = 64_000
+    model_dir: Path | None = None  # where the ONNX export is cached (default: <data_dir>/models)
 
     @property
     def model_cache(self) -> Path:
         """Where the ONNX export of the embedding model is cached."""
-        return self.data_dir / "models"
+        return self.model_dir or self.data_dir / "models"
