@@ -56,7 +56,7 @@ def _is_prose(line: str) -> bool:
 
 def content_spans(text: str, title: str | None = None) -> list[Span]:
     """Return the article's prose as spans of `text`, one per kept line."""
-    spans: list[Span] = []
+    spans: list[tuple[Span, bool]] = []  # (span, is the title repeated as a line)
     skip_below: int | None = None  # inside a boilerplate section opened by a heading of this level
     title_key = (title or "").strip().casefold()
     for start, end in _lines(text):
@@ -72,13 +72,13 @@ def content_spans(text: str, title: str | None = None) -> list[Span]:
             continue
         if skip_below is not None or not _is_prose(line):
             continue
-        if title_key and line.casefold() == title_key:
-            continue  # the title repeated as a line is not a sentence to quote
         lead = len(raw) - len(raw.lstrip())
         prefix = _DATE_PREFIX.match(raw[lead:])
         if prefix:
             lead += prefix.end()
         s, e = start + lead, start + len(raw.rstrip())
         if e > s:
-            spans.append(Span(s, e))
-    return spans
+            spans.append((Span(s, e), bool(title_key) and line.casefold() == title_key))
+    # the title repeated as a line is not a sentence to quote, unless it is all the file says
+    body = [span for span, is_title in spans if not is_title]
+    return body or [span for span, _ in spans]

@@ -7,6 +7,7 @@ carry no state of their own.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,6 +21,8 @@ from index.tokenize import tokenize
 from index.types import Chunk, Hit
 
 __all__ = ["Filters", "Retriever"]
+
+log = logging.getLogger(__name__)
 
 RRF_K = 60  # the constant of reciprocal-rank fusion (Cormack et al. 2009)
 
@@ -134,15 +137,18 @@ class Retriever:
         self._check(filters)
         qvec = self.embedder.embed_batch([question])[0]
         depth = max(k, 50)
-        # dense: ask Chroma for a little more, since stale records of a killed ingest may be among them
+        mask = self._mask(filters)
+        # dense: Chroma's nearest neighbours, keeping live chunks that pass the filters
         dense = [
-            (c, s) for c, s in self.store.query(qvec, depth + 10, filters.chroma_where()) if c.id in self._row
+            (c, cos)
+            for c, cos in self._dense(qvec, depth, filters)
+            if c.id in self._row and mask[self._row[c.id]]
         ]
         # lexical: score every live chunk, then keep the best allowed ones
         terms = [t for t in tokenize(question) if t in self.bm25.vocab_dict]
         lexical: list[tuple[int, float]] = []
         if terms:
-            scores = self.bm25.get_scores(terms) * self._mask(filters)
+            scores = self.bm25.get_scores(terms) * mask
             top = np.argsort(-scores)[:depth]
             lexical = [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
@@ -161,6 +167,23 @@ class Retriever:
         for cid, vec in self.store.vectors(missing).items():
             hits[cid].dense = float(vec @ qvec)
         return qvec, ranked
+
+    def _dense(self, qvec: np.ndarray, depth: int, filters: Filters) -> list[tuple[Chunk, float]]:
+        # Ask for a little more than needed: stale records of a killed ingest may be among them.
+        try:
+            return self.store.query(qvec, depth + 10, filters.chroma_where())
+        except Exception as exc:
+            if filters.chroma_where() is None:
+                log.warning("dense search failed (%s); answering from BM25 alone", exc)
+                return []
+        # Chroma's metadata-filtered HNSW search can fail with "Error finding id" when its
+        # segments disagree (e.g. after a killed writer); search wider and filter here instead.
+        log.warning("filtered dense search failed; filtering after an unfiltered search")
+        try:
+            return self.store.query(qvec, 4 * depth + 10, None)
+        except Exception as exc:
+            log.warning("dense search failed (%s); answering from BM25 alone", exc)
+            return []
 
     def _hit(self, chunk: Chunk) -> Hit:
         doc = self.documents[chunk.source]

@@ -14,6 +14,7 @@ Chroma is the single source of truth; nothing else is kept on disk.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
 __all__ = ["Store", "StoredDocument", "open_client", "published_ordinal", "text_hash"]
+
+log = logging.getLogger(__name__)
 
 _PAGE = 5000  # Chroma caps a single get/add batch at a few thousand records
 
@@ -67,6 +70,10 @@ def text_hash(text: str) -> str:
 def published_ordinal(published: str | None) -> int:
     """YYYY-MM-DD as the integer YYYYMMDD (0 when unknown), for Chroma's numeric range filters."""
     return int(published.replace("-", "")) if published else 0
+
+
+def _or_empty(values: Any) -> Any:
+    return [] if values is None else values
 
 
 def _opt(meta: dict[str, Any], key: str) -> str | None:
@@ -171,9 +178,13 @@ class Store:
     def vectors_by_text(self, source: str) -> dict[str, np.ndarray]:
         """text_hash -> vector for the chunks already stored for `source` (to skip re-embedding)."""
         out: dict[str, np.ndarray] = {}
-        for got in self._pages(["metadatas", "embeddings"], where={"source": source}):
-            for meta, vec in zip(got["metadatas"], got["embeddings"], strict=True):
-                out[str(meta["text_hash"])] = np.asarray(vec, dtype=np.float32)
+        try:
+            for got in self._pages(["metadatas", "embeddings"], where={"source": source}):
+                for meta, vec in zip(got["metadatas"], got["embeddings"], strict=True):
+                    out[str(meta["text_hash"])] = np.asarray(vec, dtype=np.float32)
+        except Exception as exc:  # Chroma's segments can disagree after a killed writer
+            log.warning("cannot reuse stored vectors of %s (%s); embedding it afresh", source, exc)
+            return {}
         return out
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
@@ -183,7 +194,7 @@ class Store:
         got = self.chunks.get(ids=list(ids), include=["embeddings"])
         return {
             i: np.asarray(v, dtype=np.float32)
-            for i, v in zip(got["ids"], list(got["embeddings"] or []), strict=True)
+            for i, v in zip(got["ids"], list(_or_empty(got["embeddings"])), strict=True)
         }
 
     def add(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:

@@ -1,0 +1,67 @@
+"""Shared fixtures: a deterministic fake embedder that still ranks, corpora, stores."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.store import Store, open_client
+from index.tokenize import tokenize
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+class FakeEmbedder:
+    """Hashes each word stem into one of 384 buckets: texts sharing words get close vectors."""
+
+    dim = 384
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []  # how many texts each call embedded
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(len(texts))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for term in tokenize(text) or ["<empty>"]:
+                out[i, int(hashlib.md5(term.encode()).hexdigest(), 16) % self.dim] += 1.0
+            out[i] /= np.linalg.norm(out[i])
+        return out
+
+    @property
+    def embedded(self) -> int:
+        return sum(self.calls)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A writable copy of seeds/."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """A fresh embedded Chroma store."""
+    return Store(open_client(str(tmp_path / "data"), None))
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ONNX export per test session (reused from the project's own cache when present)."""
+    existing = ROOT / ".footnote" / "models"
+    if any(existing.glob("*.onnx")):
+        return existing
+    return tmp_path_factory.mktemp("models")

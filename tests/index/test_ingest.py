@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from index.ingest import ingest_folder
+from index.retrieve import Filters, Retriever
+from index.store import Store, open_client
+from tests.conftest import ROOT, FakeEmbedder
+
+
+def _live(store: Store) -> dict[str, set[str]]:
+    manifest = store.documents()
+    out: dict[str, set[str]] = {}
+    for cid, (source, sha) in store.chunk_keys().items():
+        if manifest.get(source) and manifest[source].sha256 == sha:
+            out.setdefault(source, set()).add(cid)
+    return out
+
+
+def test_ingest__unchanged_folder_embeds_nothing(corpus: Path, store: Store, fake_embedder: FakeEmbedder) -> None:
+    first = ingest_folder(corpus, store, fake_embedder)
+    assert first.files == 5 and first.added > 100 and first.removed == 0
+    embedded = fake_embedder.embedded
+    again = ingest_folder(corpus, store, fake_embedder)
+    assert fake_embedder.embedded == embedded
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, first.added)
+    assert again.summary().startswith("ingested 5 files: 0 chunks added, 0 updated, 0 removed")
+
+
+def test_ingest__modified_file_is_replaced_reusing_vectors_of_unchanged_sentences(
+    corpus: Path, store: Store, fake_embedder: FakeEmbedder
+) -> None:
+    ingest_folder(corpus, store, fake_embedder)
+    path = corpus / "003_7627b42785f0bcd5.txt"
+    old_ids = _live(store)[path.name]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "\nKyiv rejected the Geneva proposal outright on Monday.\n", encoding="utf-8")
+    before = fake_embedder.embedded
+    report = ingest_folder(corpus, store, fake_embedder)
+    assert fake_embedder.embedded - before == 1  # only the new sentence is embedded
+    assert report.added == 1 and report.updated == len(old_ids) and report.removed == len(old_ids)
+    new_ids = _live(store)[path.name]
+    assert not new_ids & old_ids
+    assert len(store.chunk_keys()) == sum(len(v) for v in _live(store).values())  # nothing stale left
+    assert store.texts([path.name])[path.name] == path.read_text(encoding="utf-8")
+
+
+def test_ingest__deleted_file_leaves_the_index(corpus: Path, store: Store, fake_embedder: FakeEmbedder) -> None:
+    ingest_folder(corpus, store, fake_embedder)
+    (corpus / "001_cd6566ad51ff6609.txt").unlink()
+    report = ingest_folder(corpus, store, fake_embedder)
+    assert report.removed > 0
+    assert "001_cd6566ad51ff6609.txt" not in store.documents()
+    assert all(source != "001_cd6566ad51ff6609.txt" for source, _ in store.chunk_keys().values())
+
+
+_KILLED_INGEST = """
+import os, signal, sys
+sys.path[:0] = [{root!r}]
+from pathlib import Path
+from index.ingest import ingest_folder
+from index.store import Store, open_client
+from tests.conftest import FakeEmbedder
+
+store = Store(open_client({data!r}, None))
+def die_before_commit(doc, chunks):  # the new chunks are written; the manifest is not
+    os.kill(os.getpid(), signal.SIGKILL)
+store.commit = die_before_commit
+ingest_folder(Path({corpus!r}), store, FakeEmbedder())
+"""
+
+
+def test_ingest__killed_halfway_leaves_previous_index_usable_and_next_run_repairs(
+    corpus: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    data = str(tmp_path / "data")
+    ingest_folder(corpus, Store(open_client(data, None)), fake_embedder)
+    path = corpus / "004_a7cc7977949a6578.txt"
+    old_text = path.read_text(encoding="utf-8")
+    path.write_text(old_text.replace("Berlin", "Geneva"), encoding="utf-8")
+    script = textwrap.dedent(_KILLED_INGEST).format(root=str(ROOT), data=data, corpus=str(corpus))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
+
+    store = Store(open_client(data, None))
+    assert len(store.chunk_keys()) > sum(len(v) for v in _live(store).values())  # orphans exist
+    retriever = Retriever(store, fake_embedder)  # loads: the old version is the live one
+    assert store.texts([path.name])[path.name] == old_text
+    _, hits = retriever.search("peace negotiations Geneva Berlin", k=50, filters=Filters(sources=(path.name,)))
+    texts = store.texts()
+    assert hits and all(texts[h.chunk.source][h.chunk.start : h.chunk.end] == h.chunk.text for h in hits)
+    assert any("Berlin" in h.chunk.text for h in hits)
+    assert not any("Geneva" in h.chunk.text for h in hits)  # the half-written version is invisible
+
+    report = ingest_folder(corpus, store, fake_embedder)  # the next run repairs
+    assert report.removed > 0
+    assert len(store.chunk_keys()) == sum(len(v) for v in _live(store).values())
+    assert store.texts([path.name])[path.name] == path.read_text(encoding="utf-8")
+    assert os.path.isdir(data)
