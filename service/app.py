@@ -72,7 +72,21 @@ def _message(error: dict[str, Any]) -> str:
         return "request body must be a JSON object with a 'question'"
     msg = str(error.get("msg", "invalid request")).removeprefix("Value error, ")
     loc = [str(p) for p in error.get("loc", ()) if p != "body"]
-    return msg if loc == ["question"] else f"{'.'.join(loc)}: {msg}" if loc else msg
+    if kind == "value_error" or not loc:  # our own messages already name the field
+        return msg
+    return f"{'.'.join(loc)}: {msg}"
+
+
+def get_pipeline(request: Request) -> Pipeline:
+    """The loaded pipeline; IndexNotReady (503) while it loads or when it could not load."""
+    state: dict[str, Any] = request.app.state.footnote
+    pipeline: Pipeline | None = state["pipeline"]
+    if pipeline is None:
+        raise IndexNotReady(state["error"] or "the index is loading")
+    return pipeline
+
+
+PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
 
 
 def create_app(
@@ -96,6 +110,7 @@ def create_app(
         yield
 
     app = FastAPI(title="footnote", version="1", lifespan=lifespan)
+    app.state.footnote = state
     origins = [o.strip() for o in settings.allowed_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(
@@ -105,14 +120,6 @@ def create_app(
             allow_headers=["Content-Type", "Authorization"],
         )
     app.add_middleware(_BodyLimit, limit=settings.max_body_bytes)
-
-    def get_pipeline() -> Pipeline:
-        pipeline: Pipeline | None = state["pipeline"]
-        if pipeline is None:
-            raise IndexNotReady(state["error"] or "the index is loading")
-        return pipeline
-
-    PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -6,8 +6,17 @@ from index.load import load_folder
 from tests.conftest import SEEDS
 
 BOILERPLATE = [
-    "Subscribe", "Written by", "AP Images", "Click the share button", "Daily Newsletter",
-    "Fundraising", "Disclaimer", "Comments", "min read", "Become a Member", "media inquiries",
+    "Subscribe",
+    "Written by",
+    "AP Images",
+    "Click the share button",
+    "Daily Newsletter",
+    "Fundraising",
+    "Disclaimer",
+    "Comments",
+    "min read",
+    "Become a Member",
+    "media inquiries",
 ]
 
 

@@ -22,7 +22,9 @@ def _live(store: Store) -> dict[str, set[str]]:
     return out
 
 
-def test_ingest__unchanged_folder_embeds_nothing(corpus: Path, store: Store, fake_embedder: FakeEmbedder) -> None:
+def test_ingest__unchanged_folder_embeds_nothing(
+    corpus: Path, store: Store, fake_embedder: FakeEmbedder
+) -> None:
     first = ingest_folder(corpus, store, fake_embedder)
     assert first.files == 5 and first.added > 100 and first.removed == 0
     embedded = fake_embedder.embedded
@@ -50,7 +52,9 @@ def test_ingest__modified_file_is_replaced_reusing_vectors_of_unchanged_sentence
     assert store.texts([path.name])[path.name] == path.read_text(encoding="utf-8")
 
 
-def test_ingest__deleted_file_leaves_the_index(corpus: Path, store: Store, fake_embedder: FakeEmbedder) -> None:
+def test_ingest__deleted_file_leaves_the_index(
+    corpus: Path, store: Store, fake_embedder: FakeEmbedder
+) -> None:
     ingest_folder(corpus, store, fake_embedder)
     (corpus / "001_cd6566ad51ff6609.txt").unlink()
     report = ingest_folder(corpus, store, fake_embedder)
@@ -91,7 +95,9 @@ def test_ingest__killed_halfway_leaves_previous_index_usable_and_next_run_repair
     assert len(store.chunk_keys()) > sum(len(v) for v in _live(store).values())  # orphans exist
     retriever = Retriever(store, fake_embedder)  # loads: the old version is the live one
     assert store.texts([path.name])[path.name] == old_text
-    _, hits = retriever.search("peace negotiations Geneva Berlin", k=50, filters=Filters(sources=(path.name,)))
+    _, hits = retriever.search(
+        "peace negotiations Geneva Berlin", k=50, filters=Filters(sources=(path.name,))
+    )
     texts = store.texts()
     assert hits and all(texts[h.chunk.source][h.chunk.start : h.chunk.end] == h.chunk.text for h in hits)
     assert any("Berlin" in h.chunk.text for h in hits)

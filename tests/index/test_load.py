@@ -29,7 +29,11 @@ def test_parse_date__reads_the_four_seed_formats_and_never_guesses(text: str, is
 def test_load_document__reads_metadata_of_every_seed() -> None:
     docs = {d.source[:3]: d for d in load_folder(SEEDS)}
     assert [docs[k].published for k in sorted(docs)] == [
-        "2024-02-15", "2024-04-01", "2022-01-27", None, "2025-12-15",
+        "2024-02-15",
+        "2024-04-01",
+        "2022-01-27",
+        None,
+        "2025-12-15",
     ]
     assert docs["000"].title == "No Chance of Negotiated Peace With Ukraine, Says Russia's Lavrov"
     assert docs["000"].author == "Angeline Tan"
@@ -68,5 +72,7 @@ def test_load_folder__missing_or_empty_folder_is_a_clear_error(tmp_path: Path) -
 
 def test_load_document__none_for_a_file_of_only_boilerplate(tmp_path: Path) -> None:
     path = tmp_path / "promo.txt"
-    path.write_text("## Subscribe to our newsletter\n\nGet exclusive access to everything we publish today.\n")
+    path.write_text(
+        "## Subscribe to our newsletter\n\nGet exclusive access to everything we publish today.\n"
+    )
     assert load_document(path) is None

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from index.ingest import ingest_folder
+from index.retrieve import Retriever
+from index.store import Store
+from service.app import create_app
+from service.compose import ExtractiveComposer
+from service.pipeline import Pipeline
+from service.settings import Settings
+from tests.conftest import FakeEmbedder
+
+
+def _ready(client: TestClient) -> TestClient:
+    deadline = time.monotonic() + 30
+    while client.get("/readyz").status_code != 200:
+        assert time.monotonic() < deadline, "the app never became ready"
+        time.sleep(0.05)
+    return client
+
+
+@pytest.fixture
+def client(corpus: Path, store: Store, fake_embedder: FakeEmbedder, tmp_path: Path) -> Iterator[TestClient]:
+    ingest_folder(corpus, store, fake_embedder)
+
+    def load(_: Settings) -> Pipeline:
+        retriever = Retriever(store, fake_embedder)
+        return Pipeline(retriever, ExtractiveComposer(retriever), store.texts())
+
+    with TestClient(create_app(Settings(data_dir=tmp_path), load=load)) as c:
+        yield _ready(c)
+
+
+def test_ask__answers_with_exact_citations(client: TestClient, corpus: Path) -> None:
+    r = client.post("/v1/ask", json={"question": "What troop strength is the Bundeswehr aiming for?"})
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == {"answer", "abstained", "reason", "citations", "sentences"}
+    assert not body["abstained"] and "260,000" in body["answer"]
+    for c in body["citations"]:
+        assert (corpus / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
+    for s in body["sentences"]:
+        assert s["citations"] and all(f"[{n}]" in body["answer"] for n in s["citations"])
+
+
+def test_ask__abstains_when_the_question_names_what_the_sources_never_mention(client: TestClient) -> None:
+    r = client.post("/v1/ask", json={"question": "What did Angela Merkel say about the Minsk agreements?"})
+    body = r.json()
+    assert r.status_code == 200 and body["abstained"] and body["citations"] == [] and body["answer"] == ""
+    assert body["reason"] == "The sources don't mention “Angela”, “Merkel”, “Minsk”."
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "detail"),
+    [
+        ({"question": ""}, 422, "question must not be empty"),
+        ({"question": "   \n\t "}, 422, "question must not be empty"),
+        ({"question": "x" * 2001}, 422, "question must be at most 2000 characters"),
+        ({}, 422, "question: Field required"),
+        ({"question": 42}, 422, "question: Input should be a valid string"),
+        ({"question": "ok?", "top_k": 0}, 422, "top_k: Input should be greater than or equal to 1"),
+        ({"question": "ok?", "filters": {"sources": ["nope.txt"]}}, 404, "unknown source: 'nope.txt'"),
+        (
+            {"question": "ok?", "filters": {"sources": ["../../etc/passwd"]}},
+            404,
+            "unknown source: '../../etc/passwd'",
+        ),
+        (
+            {
+                "question": "ok?",
+                "filters": {"published_after": "2025-02-01", "published_before": "2025-01-01"},
+            },
+            422,
+            "published_after must not be later than published_before",
+        ),
+        ({"question": "ok?", "filters": {"published_after": "Feb 2024"}}, 422, "filters.published_after: "),
+        ({"question": "ok?", "history": [{"role": "system", "content": "x"}]}, 422, "history.0.role: "),
+    ],
+)
+def test_ask__bad_input_gets_a_clear_4xx(
+    client: TestClient, body: dict[str, object], status: int, detail: str
+) -> None:
+    r = client.post("/v1/ask", json=body)
+    assert r.status_code == status
+    assert r.json()["detail"].startswith(detail)
+
+
+def test_ask__malformed_json_is_a_422(client: TestClient) -> None:
+    r = client.post(
+        "/v1/ask", content=b'{"question": "unterminated', headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("malformed JSON: ")
+
+
+def test_ask__huge_body_is_refused_before_parsing(client: TestClient) -> None:
+    r = client.post("/v1/ask", json={"question": "x" * 100_000})
+    assert r.status_code == 413
+    assert r.json() == {"detail": "request body must be at most 64000 bytes"}
+
+
+def test_sources__list_and_one_with_text(client: TestClient, corpus: Path) -> None:
+    listing = client.get("/v1/sources").json()["sources"]
+    assert [s["name"] for s in listing] == sorted(p.name for p in corpus.iterdir())
+    undated = next(s for s in listing if s["name"].startswith("003"))
+    assert undated["published"] is None
+    one = client.get("/v1/sources/000_4a51942bda6d7b72.txt").json()
+    assert one["text"] == (corpus / "000_4a51942bda6d7b72.txt").read_text(encoding="utf-8")
+    assert one["published"] == "2024-02-15" and one["author"] == "Angeline Tan"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/sources/nope.txt",
+        "/v1/sources/..%2F..%2Fetc%2Fpasswd",
+        "/v1/sources/%2e%2e%2fpyproject.toml",
+        "/v1/sources/../../pyproject.toml",
+        "/v1/sources/..",
+    ],
+)
+def test_sources__unknown_or_traversal_names_are_404(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 404
+    assert "root:" not in r.text and "[project]" not in r.text
+
+
+def test_readyz__503_until_loaded_then_ready(tmp_path: Path) -> None:
+    def never(_: Settings) -> Pipeline:
+        raise RuntimeError("the index is empty: run `footnote ingest` first")
+
+    with TestClient(create_app(Settings(data_dir=tmp_path), load=never)) as c:
+        time.sleep(0.2)
+        assert c.get("/healthz").json() == {"status": "ok"}
+        r = c.get("/readyz")
+        assert r.status_code == 503
+        assert r.json()["detail"] == "the index is empty: run `footnote ingest` first"
+        ask = c.post("/v1/ask", json={"question": "anything?"})
+        assert ask.status_code == 503
+        assert ask.json() == {"detail": "the index is empty: run `footnote ingest` first"}
