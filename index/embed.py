@@ -24,7 +24,7 @@ __all__ = ["Embedder", "OnnxEmbedder", "SentenceTransformerEmbedder", "export_on
 log = logging.getLogger(__name__)
 
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
-BATCH = 64
+BATCH = 32
 
 
 class Embedder(Protocol):
@@ -141,9 +141,9 @@ class OnnxEmbedder:
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Embed `texts`; rows are unit vectors in the order given."""
-        if len(texts) <= BATCH:
+        if len(texts) <= 1:
             return self._encode(list(texts)) if texts else np.zeros((0, self.dim), np.float32)
-        return _in_length_order(texts, self._encode, self.dim, self.progress)
+        return _in_length_order(texts, self._encode, self.dim, self.progress and len(texts) > BATCH)
 
 
 class SentenceTransformerEmbedder:

@@ -20,7 +20,7 @@ from index.chunk import chunk_document
 from index.embed import Embedder
 from index.load import load_folder
 from index.store import Store, text_hash
-from index.types import Document
+from index.types import Chunk, Document
 
 __all__ = ["IngestReport", "ingest_folder"]
 
@@ -46,15 +46,6 @@ class IngestReport:
         )
 
 
-def _embed_new(doc: Document, store: Store, embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, int]:
-    known = store.vectors_by_text(doc.source)
-    missing = sorted({t for t in texts if text_hash(t) not in known})
-    if missing:
-        for t, vec in zip(missing, embedder.embed_batch(missing), strict=True):
-            known[text_hash(t)] = vec
-    return np.stack([known[text_hash(t)] for t in texts]), len(missing)
-
-
 def ingest_folder(folder: Path, store: Store, embedder: Embedder) -> IngestReport:
     """Make the index hold exactly the readable articles of `folder`."""
     began = time.perf_counter()
@@ -68,17 +59,27 @@ def ingest_folder(folder: Path, store: Store, embedder: Embedder) -> IngestRepor
         if live and live.sha256 == sha:
             live_counts[source] = live_counts.get(source, 0) + 1
 
+    # chunk what changed, and find which sentences have no stored vector yet
+    todo: list[tuple[Document, list[Chunk], dict[str, np.ndarray]]] = []
     for doc in docs:
         known = manifest.get(doc.source)
         if known and known.sha256 == doc.sha256 and live_counts.get(doc.source) == known.chunks:
             report.unchanged += known.chunks
             continue
-        chunks = chunk_document(doc)
-        vectors, embedded = _embed_new(doc, store, embedder, [c.text for c in chunks])
+        todo.append((doc, chunk_document(doc), store.vectors_by_text(doc.source)))
+    missing = sorted(
+        {c.text for _, chunks, known_vecs in todo for c in chunks if text_hash(c.text) not in known_vecs}
+    )
+    # embed them all at once: one length-sorted pass wastes the least on padding
+    fresh = dict(zip(map(text_hash, missing), embedder.embed_batch(missing), strict=True)) if missing else {}
+    report.added = len(missing)
+    # store each document, then make it live
+    for doc, chunks, known_vecs in todo:
+        hashes = [text_hash(c.text) for c in chunks]
+        vectors = np.stack([known_vecs[h] if h in known_vecs else fresh[h] for h in hashes])
         store.add(doc, chunks, vectors)
         manifest[doc.source] = store.commit(doc, len(chunks))
-        report.added += embedded
-        report.updated += len(chunks) - embedded
+        report.updated += sum(1 for c in chunks if text_hash(c.text) in known_vecs)
         keys.update({c.id: (c.source, c.doc_sha256) for c in chunks})
 
     present = {d.source for d in docs}

@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--report-dir", type=Path, default=Path("reports"))
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-gate", action="store_true", help="report only; never fail on the baseline")
+    p.add_argument("--update-baseline", action="store_true", help="accept these figures as the baseline")
     p.set_defaults(run=_eval)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
