@@ -21,7 +21,7 @@ from index.ingest import ingest_folder
 from index.load import load_folder
 from index.retrieve import Retriever
 from index.store import Store, open_client
-from index.types import Chunk, Document, Span
+from index.types import Chunk, Document
 from service.compose import ExtractiveComposer
 from service.pipeline import Pipeline
 from service.settings import Settings
@@ -56,10 +56,14 @@ def _synthetic(store: Store, n: int, seed_chunks: list[Chunk]) -> None:
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     per_doc = 1000
     for d in range(0, n, per_doc):
-        sentences = [" ".join(rng.choices(words, k=rng.randint(8, 30))) + "." for _ in range(min(per_doc, n - d))]
+        sentences = [
+            " ".join(rng.choices(words, k=rng.randint(8, 30))) + "." for _ in range(min(per_doc, n - d))
+        ]
         text = "\n".join(sentences)
         sha = hashlib.sha256(text.encode()).hexdigest()
-        doc = Document(f"synthetic_{n}_{d // per_doc:04d}.txt", text, sha, f"Synthetic {d}", None, "2024-01-01", ())
+        doc = Document(
+            f"synthetic_{n}_{d // per_doc:04d}.txt", text, sha, f"Synthetic {d}", None, "2024-01-01", ()
+        )
         chunks, pos = [], 0
         for i, s in enumerate(sentences):
             chunks.append(Chunk(f"{sha[:16]}{i:08d}", doc.source, pos, pos + len(s), s, i, i, sha))
@@ -74,10 +78,16 @@ def _serve_figures(settings: Settings, questions: list[str]) -> tuple[float, flo
     from tests.e2e.conftest import free_port
 
     port = free_port()
-    env = {**os.environ, "FOOTNOTE_DATA_DIR": str(settings.data_dir), "FOOTNOTE_MODEL_DIR": str(settings.model_cache)}
+    env = {
+        **os.environ,
+        "FOOTNOTE_DATA_DIR": str(settings.data_dir),
+        "FOOTNOTE_MODEL_DIR": str(settings.model_cache),
+    }
     began = time.perf_counter()
     proc = subprocess.Popen(
-        [str(BIN / "footnote"), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+        [str(BIN / "footnote"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
@@ -134,7 +144,10 @@ def main() -> None:
             ("chunks in seeds/", f"{len(texts)} ({tokens} tokens)"),
             ("raw encode, sentence-transformers (torch)", f"{raw_st:.0f} chunks/s"),
             ("raw encode, ONNX Runtime", f"{raw_onnx:.0f} chunks/s"),
-            ("ingest (load+clean+chunk+embed+store)", f"{ingest_rate:.0f} chunks/s, {tokens / report.seconds:.0f} tokens/s"),
+            (
+                "ingest (load+clean+chunk+embed+store)",
+                f"{ingest_rate:.0f} chunks/s, {tokens / report.seconds:.0f} tokens/s",
+            ),
             ("ingest / raw encode (ONNX, same chunks)", f"{100 * ingest_rate / raw_onnx:.0f} %"),
             ("ingest / raw encode (sentence-transformers)", f"{100 * ingest_rate / raw_st:.0f} %"),
             ("re-ingest of unchanged seeds/", f"{again.seconds:.2f} s"),
@@ -142,7 +155,9 @@ def main() -> None:
         retriever = Retriever(store, embedder)
         pipeline = Pipeline(retriever, ExtractiveComposer(retriever), store.texts())
         p50, p95 = _latency(pipeline, questions, REQUESTS)
-        rows.append((f"warm ask in-process, seeds ({REQUESTS} requests)", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms"))
+        rows.append(
+            (f"warm ask in-process, seeds ({REQUESTS} requests)", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+        )
         cold, h50, h95, rss = _serve_figures(settings, questions)
         rows += [
             (f"warm POST /v1/ask over HTTP ({REQUESTS} requests)", f"p50 {h50:.1f} ms, p95 {h95:.1f} ms"),
@@ -158,8 +173,11 @@ def main() -> None:
             pipeline = Pipeline(retriever, ExtractiveComposer(retriever), store.texts())
             p50n, p95n = _latency(pipeline, questions, REQUESTS)
             rows.append(
-                (f"warm ask in-process, {len(retriever.chunks):,} chunks", f"p50 {p50n:.1f} ms, p95 {p95n:.1f} ms "
-                 f"({p50n / p50:.1f}× seeds; corpus written in {build:.0f} s)")
+                (
+                    f"warm ask in-process, {len(retriever.chunks):,} chunks",
+                    f"p50 {p50n:.1f} ms, p95 {p95n:.1f} ms "
+                    f"({p50n / p50:.1f}× seeds; corpus written in {build:.0f} s)",
+                )
             )
     print("| measure | figure |\n|---|---|")
     for name, value in rows:
