@@ -246,7 +246,10 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     items = load_dataset(args.dataset)
     pipeline = build_pipeline(settings)
     report = evaluate(
-        items, lambda it: pipeline.run(it.question, it.to_filters()), pipeline.texts, load_judge()
+        items,
+        lambda it: pipeline.run(it.question, it.to_filters(), history=it.history),
+        pipeline.texts,
+        load_judge(),
     )
     baseline = json.loads(args.baseline.read_text()) if args.baseline.exists() else {}
     problems = [] if args.no_gate or args.update_baseline else gate(report, baseline)

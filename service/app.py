@@ -8,16 +8,21 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sse_starlette import EventSourceResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from index.errors import FootnoteError, IndexNotReady, InvalidFilter, UnknownSource
+from service.guard import Guard
 from service.pipeline import Pipeline, build_pipeline
 from service.schemas import AskRequest
 from service.settings import Settings
+from service.stream import events
+from service.types import Answer
+from service.widget import demo_page, widget_script
 
 __all__ = ["create_app"]
 
@@ -89,6 +94,12 @@ def get_pipeline(request: Request) -> Pipeline:
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
 
 
+def _answer(body: AskRequest, pipeline: Pipeline) -> Answer:
+    filters = body.filters.to_filters() if body.filters else None
+    history = [turn.model_dump() for turn in body.history]
+    return pipeline.ask(body.question, filters, body.top_k, history)
+
+
 def create_app(
     settings: Settings | None = None, load: Callable[[Settings], Pipeline] = build_pipeline
 ) -> FastAPI:
@@ -111,13 +122,13 @@ def create_app(
 
     app = FastAPI(title="footnote", version="1", lifespan=lifespan)
     app.state.footnote = state
-    origins = [o.strip() for o in settings.allowed_origins.split(",") if o.strip()]
-    if origins:
+    if settings.origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=origins,
+            allow_origins=settings.origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "Authorization"],
+            expose_headers=["Retry-After"],
         )
     app.add_middleware(_BodyLimit, limit=settings.max_body_bytes)
 
@@ -126,6 +137,10 @@ def create_app(
         errors = list(exc.errors())
         detail = _message(errors[0]) if errors else "invalid request"
         return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(FootnoteError)
     async def _footnote_error(_: Request, exc: FootnoteError) -> JSONResponse:
@@ -143,22 +158,55 @@ def create_app(
             return JSONResponse({"status": "not ready", "detail": state["error"]}, status_code=503)
         return JSONResponse({"status": "ready", "chunks": len(state["pipeline"].retriever.chunks)})
 
-    @app.post("/v1/ask")
+    guard = Guard(settings.origins, settings.api_key, settings.rate_limit)
+    api = APIRouter(prefix="/v1", dependencies=[Depends(guard)])
+
+    @api.post("/ask")
     def ask(body: AskRequest, pipeline: PipelineDep) -> dict[str, Any]:
         """Answer a question from the sources, every sentence cited, or abstain with a reason."""
-        filters = body.filters.to_filters() if body.filters else None
-        return pipeline.ask(body.question, filters, body.top_k).to_json()
+        return _answer(body, pipeline).to_json()
 
-    @app.get("/v1/sources")
+    @api.post("/ask/stream")
+    def ask_stream(body: AskRequest, pipeline: PipelineDep) -> EventSourceResponse:
+        """`/v1/ask` as server-sent events: `citation`, `delta`, then `done` (or `error`).
+
+        The request is validated and answered before the stream opens, so a bad request gets
+        the same status code and message as on /v1/ask.
+        """
+        return EventSourceResponse(events(_answer(body, pipeline)), ping=15)
+
+    @api.get("/sources")
     def sources(pipeline: PipelineDep) -> dict[str, Any]:
         """The indexed documents and their metadata."""
         return {"sources": [pipeline.describe(name) for name in sorted(pipeline.retriever.documents)]}
 
-    @app.get("/v1/sources/{name}")
+    @api.get("/sources/{name}")
     def source(name: str, pipeline: PipelineDep) -> dict[str, Any]:
         """One document's original text and metadata (for citation click-through)."""
         if name not in pipeline.texts:  # names are looked up, never joined onto a path
             raise UnknownSource(name)
         return {**pipeline.describe(name), "text": pipeline.texts[name]}
+
+    app.include_router(api)
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget() -> Response:
+        """The embeddable chat widget: one <script> tag on any page."""
+        return Response(
+            widget_script(),
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    @app.get("/", include_in_schema=False)
+    def demo(request: Request) -> HTMLResponse:
+        """A demo page with the widget inline, and how to embed it."""
+        return HTMLResponse(
+            demo_page(str(request.base_url).rstrip("/")),
+            headers={
+                "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+            },
+        )
 
     return app

@@ -121,7 +121,8 @@ class ExtractiveComposer:
         if total == 0.0:
             return Draft(abstain_reason="None of the question's words occur in the sources.")
         # a "when" question is answered only by a sentence with a date, "how many" by a number
-        kind = _DATE_LIKE if _WHEN.search(question) else _NUMBER if _HOW_MANY.search(question) else None
+        asked = question.split("?", 1)[0]  # not a follow-up's bracketed earlier question
+        kind = _DATE_LIKE if _WHEN.search(asked) else _NUMBER if _HOW_MANY.search(asked) else None
         scored: list[_Scored] = []
         for hit in hits:
             if kind and not kind.search(hit.chunk.text):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from index.embed import OnnxEmbedder
@@ -10,6 +11,7 @@ from index.store import Store, open_client
 from index.types import Hit
 from service.cite import cite
 from service.compose import Composer, ExtractiveComposer
+from service.condense import condense
 from service.settings import Settings
 from service.types import Answer
 from service.verify import verify
@@ -38,14 +40,26 @@ class Pipeline:
             "chunks": doc.chunks,
         }
 
-    def ask(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        top_k: int | None = None,
+        history: Sequence[Mapping[str, str]] = (),
+    ) -> Answer:
         """Answer `question` from the sources, every sentence cited, or abstain with a reason."""
-        return self.run(question, filters, top_k)[0]
+        return self.run(question, filters, top_k, history)[0]
 
     def run(
-        self, question: str, filters: Filters | None = None, top_k: int | None = None
+        self,
+        question: str,
+        filters: Filters | None = None,
+        top_k: int | None = None,
+        history: Sequence[Mapping[str, str]] = (),
     ) -> tuple[Answer, list[Hit]]:
         """`ask`, also returning the retrieved passages (for evaluation)."""
+        # condense a follow-up and the earlier turns into a standalone question
+        question = condense(question, history)
         # retrieve passages
         _, hits = self.retriever.search(question, top_k or self.top_k, filters)
         # compose an answer from them
@@ -53,7 +67,9 @@ class Pipeline:
         # cite every sentence to its exact span
         answer = cite(draft, self.texts)
         # verify every citation against the source text before it leaves
-        return verify(answer, self.texts), hits
+        answer = verify(answer, self.texts)
+        answer.standalone_question = question
+        return answer, hits
 
 
 def build_pipeline(settings: Settings) -> Pipeline:

@@ -39,6 +39,7 @@ class Answer:
     reason: str | None
     citations: list[Citation] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)
+    standalone_question: str | None = None  # the question answered, once follow-ups are resolved
 
     @classmethod
     def of(cls, sentences: list[Sentence], citations: list[Citation]) -> Answer:

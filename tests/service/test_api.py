@@ -1,47 +1,22 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from index.ingest import ingest_folder
-from index.retrieve import Retriever
-from index.store import Store
 from service.app import create_app
-from service.compose import ExtractiveComposer
 from service.pipeline import Pipeline
 from service.settings import Settings
-from tests.conftest import FakeEmbedder
-
-
-def _ready(client: TestClient) -> TestClient:
-    deadline = time.monotonic() + 30
-    while client.get("/readyz").status_code != 200:
-        assert time.monotonic() < deadline, "the app never became ready"
-        time.sleep(0.05)
-    return client
-
-
-@pytest.fixture
-def client(corpus: Path, store: Store, fake_embedder: FakeEmbedder, tmp_path: Path) -> Iterator[TestClient]:
-    ingest_folder(corpus, store, fake_embedder)
-
-    def load(_: Settings) -> Pipeline:
-        retriever = Retriever(store, fake_embedder)
-        return Pipeline(retriever, ExtractiveComposer(retriever), store.texts())
-
-    with TestClient(create_app(Settings(data_dir=tmp_path), load=load)) as c:
-        yield _ready(c)
 
 
 def test_ask__answers_with_exact_citations(client: TestClient, corpus: Path) -> None:
     r = client.post("/v1/ask", json={"question": "What troop strength is the Bundeswehr aiming for?"})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"answer", "abstained", "reason", "citations", "sentences"}
+    assert set(body) == {"answer", "abstained", "reason", "citations", "sentences", "standalone_question"}
+    assert body["standalone_question"] == "What troop strength is the Bundeswehr aiming for?"
     assert not body["abstained"] and "260,000" in body["answer"]
     for c in body["citations"]:
         assert (corpus / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]

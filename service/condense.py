@@ -1,0 +1,142 @@
+"""Condense: turn a follow-up and the conversation so far into a standalone question.
+
+Deterministic, no model (none is available offline). The rules, in order:
+
+1. A question that names its own topic and refers back to nothing is left as it is.
+2. Ellipsis — "What about Germany?", "And the ceasefire?": the earlier question is asked again
+   with its name (or its "about ..." topic) replaced by the new one.
+3. Reference — "what did Germany say about it?": a pronoun after a preposition becomes the
+   earlier question's topic; "he"/"she" become its name when the follow-up names nobody.
+4. Anything still pointing back ("When was that?", "Why?") is asked together with the earlier
+   question, in brackets, so that retrieval and scoring see both.
+
+Only the user's turns are read: the assistant's turns are the service's own output, and
+reading them back would let one answer steer the next question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from index.tokenize import content_terms
+
+__all__ = ["condense"]
+
+_CONNECTIVE = re.compile(r"^\s*(?:and|but|also|so|then|ok(?:ay)?|now)\b[\s,]*", re.IGNORECASE)
+_ELLIPSIS = re.compile(r"^\s*(?:(?:what|how)\s+about)\s+(?P<x>[^?]+?)\s*[?.!]*\s*$", re.IGNORECASE)
+_OPENS_QUESTION = re.compile(
+    r"^(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|has|have|had|"
+    r"can|could|will|would|should|may|might)\b",
+    re.IGNORECASE,
+)
+# A run of capitalised words (not the first word of the question): a name.
+_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z](?:[\w’'-]|\.(?=\w))*(?:\s+[A-Z](?:[\w’'-]|\.(?=\w))*)*")
+_TOPIC = re.compile(
+    r"\b(?:about|regarding|concerning|on|over)\s+(?P<topic>[^?]+?)\s*[?.!]*\s*$|"
+    r"^(?:what|who|which)\s+(?:is|are|was|were)\s+(?P<subject>[^?]+?)\s*[?.!]*\s*$",  # "What is X?"
+    re.IGNORECASE,
+)
+_OBJECT_PRONOUN = re.compile(
+    r"\b(?P<prep>about|regarding|concerning|on|over|of|with|for|to|against|from|in|by)\s+"
+    r"(?P<pronoun>it|that|this|them|those|these)"
+    r"(?=\s*(?:[?.!,;]|$|\b(?:at|in|on|during|after|before|when|and|or|to|for|with|since)\b))",
+    re.IGNORECASE,
+)
+_PERSON = re.compile(r"\b(?P<pronoun>he|she|him|his|her)\b", re.IGNORECASE)
+_REFERRING = re.compile(
+    r"\bit\b(?!\s+(?:is|was|)\s*(?:true|false|possible|likely|clear|known|the case)\b)|"
+    r"\b(?:its|they|them|their|he|him|his|she|her|this|these|those|the same)\b|"
+    r"\bthat(?=\s*(?:[?.!,]|$|\b(?:is|was|were|will|would|did|does|do|has|had|happen\w*|mean\w*)\b))|"
+    r"\b(?:is|was|were|will|would|did|does|do|has|had|can|could|should|about|of|on|for|with)\s+that\b",
+    re.IGNORECASE,
+)
+_QUESTION_WORDS = content_terms("who whom whose what which when where why how many much")
+
+
+def condense(question: str, history: Iterable[Mapping[str, str]] = ()) -> str:
+    """The standalone form of `question` given the earlier turns (`role`, `content`)."""
+    root: str | None = None  # the last question that stood on its own (or was made to)
+    for turn in history:
+        if turn.get("role") == "user" and turn.get("content", "").strip():
+            root = _next_root(turn["content"].strip(), root)
+    return _condense_one(question.strip(), root)[0] if root else question.strip()
+
+
+def _next_root(question: str, root: str | None) -> str:
+    if root is None:
+        return question
+    standalone, bracketed = _condense_one(question, root)
+    return root if bracketed else standalone
+
+
+def _condense_one(question: str, root: str | None) -> tuple[str, bool]:
+    """(standalone question, whether the earlier question had to be bracketed on)."""
+    if root is None:
+        return question, False
+    connected = bool(_CONNECTIVE.match(question))
+    bare = _CONNECTIVE.sub("", question, count=1).strip() or question
+    ellipsis = _ELLIPSIS.match(bare)
+    if ellipsis is None and connected and not _OPENS_QUESTION.match(bare):
+        ellipsis = re.match(r"^(?P<x>[^?]+?)\s*[?.!]*\s*$", bare)  # "And Germany?"
+    if ellipsis:
+        swapped = _swap(root, ellipsis.group("x"))
+        if swapped:
+            return swapped, False
+    if not connected and not _refers_back(bare):
+        return question, False
+    bare = bare[0].upper() + bare[1:]
+    resolved = _resolve(bare, root)
+    if _refers_back(resolved):
+        return f"{bare} ({root})", True
+    return resolved, False
+
+
+def _own_terms(question: str) -> set[str]:
+    return content_terms(question) - _QUESTION_WORDS
+
+
+def _refers_back(question: str) -> bool:
+    if not _own_terms(question):
+        return True
+    names = _NAME.findall(question)
+    for m in _REFERRING.finditer(question):
+        word = m.group(0).lower()
+        if names and word in {"he", "him", "his", "she", "her", "they", "their", "them"}:
+            continue  # may well mean the name the question itself gives
+        return True
+    return False
+
+
+def _swap(root: str, new: str) -> str | None:
+    """The root question about `new` instead: its name, else its topic, replaced."""
+    if re.search(r"\b[A-Z]", new):
+        name = _NAME.search(root)
+        if name:
+            return root[: name.start()] + new + root[name.end() :]
+    topic = _topic(root)
+    if topic:
+        return root[: topic[0]] + new + root[topic[1] :]
+    return None
+
+
+def _topic(question: str) -> tuple[int, int] | None:
+    """Where the question's topic is: its "about ..." phrase, or X in "What is X?"."""
+    m = _TOPIC.search(question)
+    if m is None:
+        return None
+    group = "topic" if m.group("topic") else "subject"
+    return m.start(group), m.end(group)
+
+
+def _resolve(question: str, root: str) -> str:
+    """Replace the pronouns that the root question can resolve."""
+    topic = _topic(root)
+    if topic:
+        phrase = root[topic[0] : topic[1]]
+        question = _OBJECT_PRONOUN.sub(lambda m: f"{m.group('prep')} {phrase}", question, count=1)
+    names = _NAME.findall(root)
+    if names and not _NAME.search(question):
+        name = names[0]
+        question = _PERSON.sub(lambda m: f"{name}’s" if m.group(1).lower() == "his" else name, question)
+    return question

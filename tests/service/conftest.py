@@ -1,0 +1,56 @@
+"""An app over the seed corpus with the fake embedder, built per test with any settings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from index.ingest import ingest_folder
+from index.retrieve import Retriever
+from index.store import Store
+from service.app import create_app
+from service.compose import ExtractiveComposer
+from service.pipeline import Pipeline
+from service.settings import Settings
+from tests.conftest import FakeEmbedder
+
+MakeClient = Callable[..., TestClient]
+
+
+def _ready(client: TestClient) -> TestClient:
+    deadline = time.monotonic() + 30
+    while client.get("/readyz").status_code != 200:
+        assert time.monotonic() < deadline, "the app never became ready"
+        time.sleep(0.05)
+    return client
+
+
+@pytest.fixture
+def make_client(
+    corpus: Path, store: Store, fake_embedder: FakeEmbedder, tmp_path: Path
+) -> Iterator[MakeClient]:
+    """make_client(**settings) -> a ready TestClient; all are closed after the test."""
+    ingest_folder(corpus, store, fake_embedder)
+
+    def load(_: Settings) -> Pipeline:
+        retriever = Retriever(store, fake_embedder)
+        return Pipeline(retriever, ExtractiveComposer(retriever), store.texts())
+
+    with ExitStack() as stack:
+
+        def make(**settings: Any) -> TestClient:
+            app = create_app(Settings(data_dir=tmp_path, **settings), load=load)
+            return _ready(stack.enter_context(TestClient(app)))
+
+        yield make
+
+
+@pytest.fixture
+def client(make_client: MakeClient) -> TestClient:
+    return make_client()

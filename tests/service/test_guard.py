@@ -1,0 +1,80 @@
+"""Origins, API key and rate limit on /v1 routes."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from service.settings import Settings
+from tests.service.conftest import MakeClient
+
+ASK = {"question": "What troop strength is the Bundeswehr aiming for?"}
+SITE = "https://news.example"
+
+
+def test_default__only_the_own_origin_may_call_from_a_browser(make_client: MakeClient) -> None:
+    c = make_client()
+    assert c.post("/v1/ask", json=ASK).status_code == 200  # no Origin: not a browser page
+    assert c.post("/v1/ask", json=ASK, headers={"Origin": "http://testserver"}).status_code == 200
+    r = c.post("/v1/ask", json=ASK, headers={"Origin": SITE})
+    assert r.status_code == 403 and r.json() == {"detail": f"origin {SITE} is not allowed"}
+    assert "access-control-allow-origin" not in r.headers
+
+
+def test_allowed_origin__gets_cors_headers_and_preflight(make_client: MakeClient) -> None:
+    c = make_client(allowed_origins=f"{SITE}, https://other.example")
+    pre = c.options(
+        "/v1/ask/stream",
+        headers={
+            "Origin": SITE,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert pre.status_code == 200 and pre.headers["access-control-allow-origin"] == SITE
+    r = c.post("/v1/ask", json=ASK, headers={"Origin": SITE})
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == SITE
+    refused = c.options(
+        "/v1/ask", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
+    assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+
+
+def test_api_key__required_unless_from_an_allowed_origin(make_client: MakeClient) -> None:
+    c = make_client(api_key="s3cret", allowed_origins=SITE)
+    r = c.post("/v1/ask", json=ASK)
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    assert r.json() == {"detail": "a valid API key is required: Authorization: Bearer <key>"}
+    assert c.post("/v1/ask", json=ASK, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert c.get("/v1/sources", headers={"Authorization": "Basic s3cret"}).status_code == 401
+    assert c.post("/v1/ask", json=ASK, headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    assert c.post("/v1/ask", json=ASK, headers={"Origin": SITE}).status_code == 200
+    assert c.post("/v1/ask", json=ASK, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert c.get("/healthz").status_code == 200 and c.get("/widget.js").status_code == 200
+
+
+def test_rate_limit__429_with_retry_after_per_client(make_client: MakeClient) -> None:
+    c = make_client(rate_limit="3/minute")
+    assert [c.get("/v1/sources").status_code for _ in range(3)] == [200, 200, 200]
+    r = c.post("/v1/ask", json=ASK)
+    assert r.status_code == 429
+    assert 1 <= int(r.headers["retry-after"]) <= 60
+    assert r.json()["detail"].startswith("too many requests: the limit is 3 per 1 minute")
+    assert c.get("/healthz").status_code == 200  # liveness is never limited
+    assert make_client(rate_limit="3/minute").get("/v1/sources").status_code == 200  # own counter
+
+
+def test_rate_limit__a_bad_setting_is_refused_at_start() -> None:
+    with pytest.raises(ValidationError, match="couldn't parse rate limit string 'lots'"):
+        Settings(rate_limit="lots")
+
+
+def test_widget_and_demo_page_are_served(make_client: MakeClient) -> None:
+    c = make_client()
+    js = c.get("/widget.js")
+    assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
+    assert "attachShadow" in js.text and "/v1/ask/stream" in js.text
+    page = c.get("/")
+    assert page.status_code == 200 and "<footnote-chat></footnote-chat>" in page.text
+    assert '&lt;script src="http://testserver/widget.js" defer&gt;' in page.text
+    assert "script-src" not in page.headers["content-security-policy"]  # default-src 'self' covers it
