@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export HF_HUB_OFFLINE := 1
@@ -12,7 +14,11 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: install ingest run serve test lint unit eval bench clean
 
-install: $(STAMP)  ## create .venv if missing and install (fast when nothing changed)
+install: $(STAMP) $(CHROMIUM)  ## create .venv if missing and install (fast when nothing changed)
+
+$(CHROMIUM):  # Debian's chromium, for the widget's browser tests (Playwright cannot download one here)
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)

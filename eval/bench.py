@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -75,9 +76,9 @@ def _synthetic(store: Store, n: int, seed_chunks: list[Chunk]) -> None:
 def _serve_figures(settings: Settings, questions: list[str]) -> tuple[float, float, float, float]:
     import httpx
 
-    from tests.e2e.conftest import free_port
-
-    port = free_port()
+    with socket.socket() as sock:  # a free port for the server
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
     env = {
         **os.environ,
         "FOOTNOTE_DATA_DIR": str(settings.data_dir),

@@ -113,15 +113,17 @@ class ExtractiveComposer:
         if missing:
             names = ", ".join(f"“{w}”" for w in missing)
             return Draft(abstain_reason=f"The sources don't mention {names}.")
+        # a follow-up's bracketed earlier question (see condense) gives context, not the ask
+        asked = question.partition(" (")[0]
         terms = content_terms(question) - _FRAME
-        weights = {t: self.corpus.idf(t) for t in terms}
+        own = content_terms(asked)
+        weights = {t: self.corpus.idf(t) * (1.0 if t in own else CONTEXT_WEIGHT) for t in terms}
         total = sum(weights.values())
         if not hits:
             return Draft(abstain_reason="No passage in the sources matches the question.")
         if total == 0.0:
             return Draft(abstain_reason="None of the question's words occur in the sources.")
         # a "when" question is answered only by a sentence with a date, "how many" by a number
-        asked = question.split("?", 1)[0]  # not a follow-up's bracketed earlier question
         kind = _DATE_LIKE if _WHEN.search(asked) else _NUMBER if _HOW_MANY.search(asked) else None
         scored: list[_Scored] = []
         for hit in hits:

@@ -88,7 +88,7 @@ def _condense_one(question: str, root: str | None) -> tuple[str, bool]:
     bare = bare[0].upper() + bare[1:]
     resolved = _resolve(bare, root)
     if _refers_back(resolved):
-        return f"{bare} ({root})", True
+        return f"{resolved} ({root})", True
     return resolved, False
 
 

@@ -41,8 +41,8 @@
     .chip[aria-pressed="true"] { background: #0969da; color: #fff; }
     .source { margin: 8px 0 0; padding: 8px 10px; background: #fff; border: 1px solid #d0d7de; border-radius: 8px; }
     .source:focus { outline: 2px solid #0969da; outline-offset: 1px; }
-    .source .meta { display: flex; gap: 8px; align-items: baseline; flex-wrap: wrap; }
-    .source .title { font-weight: 600; flex: 1 1 auto; }
+    .source .row { display: flex; gap: 8px; align-items: flex-start; }
+    .source .title { font-weight: 600; flex: 1; }
     .source .where { color: #57606a; font-size: 13px; }
     .source p { margin: 6px 0 0; max-height: 220px; overflow-y: auto; white-space: pre-wrap; }
     mark { background: #fff3a3; color: inherit; padding: 0 1px; border-radius: 2px; }
@@ -283,10 +283,9 @@
         this.closeSource(bubble, true);
       } }, "×");
       box.replaceChildren(
-        el("figcaption", { class: "meta" },
-          el("span", { class: "title" }, doc.title || citation.title || citation.source),
-          el("span", { class: "where" }, `${doc.published || "undated"} · ${doc.name}`),
-          close),
+        el("figcaption", {},
+          el("div", { class: "row" }, el("span", { class: "title" }, doc.title || citation.title || citation.source), close),
+          el("span", { class: "where" }, `${doc.published || "undated"} · ${doc.name}`)),
         paragraph,
       );
       if (!exact) box.append(el("span", { class: "note" }, "The source has changed since this answer was given."));

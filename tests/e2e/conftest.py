@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,6 @@ from index.store import Store, open_client
 from service.pipeline import Pipeline, build_pipeline
 from service.settings import Settings
 from tests.conftest import SEEDS
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,31 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, SEEDS
-from tests.e2e.conftest import free_port
-
-BIN = Path(sys.executable).parent
-
-
-def _wait(url: str, deadline_s: float, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"{proc.args} exited with {proc.returncode}"
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"{url} not ready after {deadline_s}s")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
+from tests.servers import BIN, free_port, stop, wait_ready
 
 
 @pytest.fixture
@@ -58,10 +32,10 @@ def chroma_url(tmp_path: Path) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, proc)
+        wait_ready(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, proc)
         yield f"http://127.0.0.1:{port}"
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def test_server_mode__ingest_and_ask_through_a_chroma_server(
@@ -94,7 +68,7 @@ def test_server_mode__ingest_and_ask_through_a_chroma_server(
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait(f"http://127.0.0.1:{port}/readyz", 120, server)
+        wait_ready(f"http://127.0.0.1:{port}/readyz", 120, server)
         r = httpx.post(
             f"http://127.0.0.1:{port}/v1/ask",
             json={"question": "How many soldiers could a UN peacekeeping mission include?"},
@@ -108,4 +82,4 @@ def test_server_mode__ingest_and_ask_through_a_chroma_server(
         sources = httpx.get(f"http://127.0.0.1:{port}/v1/sources", timeout=10).json()["sources"]
         assert len(sources) == 5
     finally:
-        _stop(server)
+        stop(server)
