@@ -33,7 +33,7 @@ _OPENS_QUESTION = re.compile(
 # A run of capitalised words (not the first word of the question): a name.
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z](?:[\w’'-]|\.(?=\w))*(?:\s+[A-Z](?:[\w’'-]|\.(?=\w))*)*")
 _TOPIC = re.compile(
-    r"\b(?:about|regarding|concerning|on|over)\s+(?P<topic>[^?]+?)\s*[?.!]*\s*$|"
+    r"\b(?P<prep>about|regarding|concerning|on|over)\s+(?P<topic>[^?]+?)\s*[?.!]*\s*$|"
     r"^(?:what|who|which)\s+(?:is|are|was|were)\s+(?P<subject>[^?]+?)\s*[?.!]*\s*$",  # "What is X?"
     re.IGNORECASE,
 )
@@ -129,12 +129,23 @@ def _topic(question: str) -> tuple[int, int] | None:
     return m.start(group), m.end(group)
 
 
+_ABOUT = {"about", "regarding", "concerning", "on", "over"}
+
+
 def _resolve(question: str, root: str) -> str:
     """Replace the pronouns that the root question can resolve."""
-    topic = _topic(root)
-    if topic:
-        phrase = root[topic[0] : topic[1]]
-        question = _OBJECT_PRONOUN.sub(lambda m: f"{m.group('prep')} {phrase}", question, count=1)
+    m = _TOPIC.search(root)
+    if m:
+        # only in a parallel frame: "say about it" after "say about X", or after "What is X?";
+        # "took part in it" after "find about X" means something else
+        phrase = m.group("topic") or m.group("subject")
+
+        def swap(p: re.Match[str]) -> str:
+            if m.group("subject") or p.group("prep").lower() in _ABOUT:
+                return f"{p.group('prep')} {phrase}"
+            return p.group(0)
+
+        question = _OBJECT_PRONOUN.sub(swap, question, count=1)
     names = _NAME.findall(root)
     if names and not _NAME.search(question):
         name = names[0]

@@ -42,6 +42,12 @@ def _users(*questions: str) -> list[dict[str, str]]:
             "What did the U.S. say about the Bundeswehr troop target?",
         ),
         (("What did Zelensky say about elections?",), "And what did he demand?", "What did Zelensky demand?"),
+        # ... but only in a parallel frame: "took part in it" is not "took part in <the about-topic>"
+        (
+            ("What did the poll find about EU membership?",),
+            "How many took part in it?",
+            "How many took part in it? (What did the poll find about EU membership?)",
+        ),
         # anything else that points back is asked with the earlier question
         (
             ("What did Macron propose about European troops?",),
