@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from eval.chart import metrics_svg
 from eval.judge import Judge, load_judge
 from index.retrieve import Filters
 from index.types import Hit
@@ -262,8 +263,11 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     (args.report_dir / "eval.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     table = _table(report["metrics"], baseline)
     failing = [f"- {r['id']}: {'; '.join(r['why_not'])}" for r in report["items"] if not r["passed"]]
+    (args.report_dir / "eval.svg").write_text(metrics_svg(report["metrics"], baseline, QUALITY))
     (args.report_dir / "eval.md").write_text(
-        f"# footnote eval — {args.dataset}\n\n{table}\n\n## Failing items\n\n"
+        f"# footnote eval — {args.dataset}\n\n![metrics against the baseline](eval.svg)\n\n{table}\n\n"
+        + ("## Gate: failed\n\n" + "\n".join(f"- {p}" for p in problems) + "\n\n" if problems else "")
+        + "## Failing items\n\n"
         + ("\n".join(failing) or "none")
         + "\n"
     )

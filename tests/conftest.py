@@ -1,4 +1,4 @@
-"""Shared fixtures: a deterministic fake embedder that still ranks, corpora, stores."""
+"""Shared fixtures: a deterministic fake embedder that still ranks, corpora, stores, the real pipeline."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.embed import OnnxEmbedder
+from index.ingest import ingest_folder
 from index.store import Store, open_client
 from index.tokenize import tokenize
+from service.pipeline import Pipeline, build_pipeline
+from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -65,3 +69,16 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if any(existing.glob("*.onnx")):
         return existing
     return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Settings:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), model_dir=model_cache)
+    store = Store(open_client(str(settings.data_dir), None))
+    ingest_folder(SEEDS, store, OnnxEmbedder(settings.model_cache))
+    return settings
+
+
+@pytest.fixture(scope="session")
+def real_pipeline(real_settings: Settings) -> Pipeline:
+    return build_pipeline(real_settings)
