@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["content_terms", "tokenize"]
+__all__ = ["STOPWORDS", "content_terms", "stem_words", "tokenize"]
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # A small English stop list: words that carry no topic. Kept here, not taken from bm25s,
@@ -134,6 +134,12 @@ def _stemmer():  # type: ignore[no-untyped-def]
     import Stemmer  # PyStemmer: the Snowball English stemmer bm25s recommends
 
     return Stemmer.Stemmer("english")
+
+
+def stem_words(words: list[str]) -> list[str]:
+    """The Snowball stems of lower-case words."""
+    stems: list[str] = _stemmer().stemWords(words)
+    return stems
 
 
 _ACRONYM = re.compile(r"\b((?:[A-Za-z]\.){2,})")
