@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
@@ -61,6 +62,19 @@ def test_ask__streams_an_answer_with_chips_and_click_shows_the_highlighted_span(
     for citation in truth["citations"]:
         check_citation(page, served, bubble, citation)
     assert page.page_errors == []
+
+
+def test_abstention__looks_like_one_and_shows_the_reason(page: Any, served: Served) -> None:
+    question = "What did Angela Merkel say about the Minsk agreements?"
+    truth = httpx.post(f"{served.api}/v1/ask", json={"question": question}, timeout=30).json()
+    assert truth["abstained"]
+    page.goto(f"{served.api}/")
+    ask(page, question)
+    bubble = last_answer(page)
+    expect(bubble).to_have_class(re.compile(r"\babstain\b"))
+    expect(bubble.locator("strong")).to_have_text("The sources don't say.")
+    expect(bubble).to_contain_text(truth["reason"])
+    expect(bubble.locator("[data-citation]")).to_have_count(0)
 
 
 def test_follow_up__sends_the_conversation_and_answers_the_standalone_question(
