@@ -20,6 +20,7 @@ from typing import Any
 
 from eval.chart import metrics_svg
 from eval.judge import Judge, load_judge
+from index.errors import FootnoteError
 from index.retrieve import Filters
 from index.types import Hit
 from service.settings import Settings
@@ -125,10 +126,17 @@ def evaluate(items: Sequence[Item], answer: Answerer, texts: dict[str, str], jud
     hit1 = hit5 = 0
     for item in items:
         began = time.perf_counter()
-        ans, hits = answer(item)
-        latencies.append((time.perf_counter() - began) * 1000)
         checks: dict[str, bool] = {}
         why: list[str] = []
+        refused = None
+        try:
+            ans, hits = answer(item)
+        except (FootnoteError, ValueError) as exc:  # e.g. a filter naming an unknown source
+            refused = f"the request was refused: {exc}"
+            ans, hits = Answer(answer="", abstained=False, reason=refused), []
+            checks["request_accepted"] = False
+            why.append(refused)
+        latencies.append((time.perf_counter() - began) * 1000)
         bad_spans = [c.id for c in ans.citations if texts.get(c.source, "")[c.start : c.end] != c.quote]
         spans += len(ans.citations)
         spans_ok += len(ans.citations) - len(bad_spans)
@@ -153,11 +161,11 @@ def evaluate(items: Sequence[Item], answer: Answerer, texts: dict[str, str], jud
             checks["answer_correct"] = found
             if ans.abstained:
                 why.append(f"abstained: {ans.reason}")
-            elif not found:
+            elif not found and not refused:
                 why.append("answer lacks every expected phrase")
         else:
-            checks["abstained"] = ans.abstained
-            if not ans.abstained:
+            checks["abstained"] = ans.abstained  # a refusal is an error, not an abstention
+            if not ans.abstained and not refused:
                 why.append("answered an unanswerable question")
         rows.append(
             {
