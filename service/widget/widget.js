@@ -17,6 +17,7 @@
   window.__footnoteWidget = true;
   const API = new URL(script.src, location.href).origin;
   const MAX_HISTORY = 20; // turns sent with a follow-up
+  const MAX_TURN_CHARS = 2000; // keeps a long conversation well inside the API's 64 kB body limit
 
   const CSS = `
     :host { all: initial; display: block; }
@@ -204,15 +205,19 @@
       if (body.abstained) {
         bubble.classList.add("abstain");
         text.replaceChildren(el("strong", {}, "The sources don't say."), body.reason || "");
-        this.turns.push({ role: "user", content: question }, { role: "assistant", content: body.reason || "" });
+        this.remember(question, body.reason || "");
       } else {
         const cites = new Map(body.citations.map((c) => [c.id, c]));
         this.renderText(text, body.answer, cites);
-        this.turns.push({ role: "user", content: question }, { role: "assistant", content: body.answer });
+        this.remember(question, body.answer);
       }
       if (body.standalone_question && body.standalone_question !== question) {
         bubble.append(el("span", { class: "note" }, `Answered as: ${body.standalone_question}`));
       }
+    }
+
+    remember(question, answer) {
+      this.turns.push({ role: "user", content: question }, { role: "assistant", content: answer.slice(0, MAX_TURN_CHARS) });
     }
 
     renderText(container, answer, citations) {
