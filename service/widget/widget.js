@@ -28,6 +28,10 @@
     header { padding: 10px 14px; border-bottom: 1px solid #d0d7de; display: flex; align-items: center; gap: 8px; }
     header h2 { font-size: 15px; margin: 0; flex: 1; }
     header small { color: #57606a; }
+    button.new { font: inherit; font-size: 13px; padding: 2px 8px; border: 1px solid #d0d7de; border-radius: 6px;
+                 background: #fff; color: #1b1f24; cursor: pointer; white-space: nowrap; }
+    header h2 { white-space: nowrap; }
+    @media (max-width: 480px) { header small { display: none; } }
     .log { flex: 1; overflow-y: auto; padding: 12px 14px; display: flex; flex-direction: column; gap: 10px; }
     .msg { max-width: 100%; padding: 8px 12px; border-radius: 10px; overflow-wrap: anywhere; }
     .user { align-self: flex-end; background: #ddf4ff; max-width: 85%; }
@@ -148,9 +152,19 @@
       });
       this.send = el("button", { type: "submit", class: "send" }, "Ask");
       const form = el("form", { onsubmit: (e) => (e.preventDefault(), this.ask(this.input.value)) }, this.input, this.send);
-      this.header = el("header", {}, el("h2", {}, "Ask the sources"), el("small", {}, "every sentence cited"));
+      const reset = el("button", { type: "button", class: "new", title: "Start a new conversation" }, "New chat");
+      reset.addEventListener("click", () => this.reset());
+      this.header = el("header", {}, el("h2", {}, "Ask the sources"), el("small", {}, "every sentence cited"), reset);
       this.frame = el("div", { class: "fn" }, this.header, this.log, form);
       root.append(this.frame);
+    }
+
+    /* Forget the conversation: the next question is asked on its own. */
+    reset() {
+      if (this.busy) return;
+      this.turns = [];
+      this.log.replaceChildren();
+      this.input.focus();
     }
 
     ask(raw) {

@@ -94,6 +94,13 @@ def test_follow_up__sends_the_conversation_and_answers_the_standalone_question(
     expect(bubble.locator(".note")).to_have_text(f"Answered as: {truth['standalone_question']}")
     assert bubble.locator(".text").text_content() == truth["answer"]
     check_citation(page, served, bubble, truth["citations"][0])
+    # "New chat" forgets the conversation: the same follow-up goes out alone
+    page.get_by_role("button", name="New chat").click()
+    expect(page.locator(".msg")).to_have_count(0)
+    with page.expect_request(lambda r: r.url.endswith("/v1/ask/stream")) as request:
+        ask(page, "How many people took part in it?")
+    assert request.value.post_data_json["history"] == []
+    last_answer(page)
 
 
 def test_embed__one_tag_on_an_allowed_origin_works(page: Any, served: Served) -> None:
