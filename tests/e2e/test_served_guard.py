@@ -1,0 +1,74 @@
+"""`footnote serve` over real HTTP with a key, an origin allowlist and a rate limit; streaming too."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from service.settings import Settings
+from tests.servers import BIN, free_port, stop, wait_ready
+
+pytestmark = pytest.mark.slow
+SITE = "http://127.0.0.1:9"  # an allowed embedding origin (nothing needs to listen there)
+KEY = "test-key-1234"
+ASK = {"question": "How many soldiers could a UN peacekeeping mission include?"}
+
+
+@pytest.fixture(scope="module")
+def api(real_settings: Settings) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "FOOTNOTE_DATA_DIR": str(real_settings.data_dir),
+        "FOOTNOTE_MODEL_DIR": str(real_settings.model_cache),
+        "FOOTNOTE_API_KEY": KEY,
+        "FOOTNOTE_ALLOWED_ORIGINS": SITE,
+        "FOOTNOTE_RATE_LIMIT": "8/minute",
+    }
+    proc = subprocess.Popen(
+        [str(BIN / "footnote"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/readyz", 120, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc)
+
+
+def _sse(text: str) -> list[tuple[str, object]]:
+    events = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.split("\n") if line and not line.startswith(":"))
+        if "event" in fields:
+            events.append((fields["event"], json.loads(fields["data"])))
+    return events
+
+
+def test_key_origin_stream_and_rate_limit_over_real_http(api: str) -> None:
+    bearer = {"Authorization": f"Bearer {KEY}"}
+    with httpx.Client(base_url=api, timeout=30) as c:
+        assert c.post("/v1/ask", json=ASK).status_code == 401  # 1: no key, no browser origin
+        plain = c.post("/v1/ask", json=ASK, headers=bearer)  # 2
+        assert plain.status_code == 200 and not plain.json()["abstained"]
+        embedded = c.post("/v1/ask", json=ASK, headers={"Origin": SITE})  # 3: the widget on SITE
+        assert embedded.status_code == 200 and embedded.headers["access-control-allow-origin"] == SITE
+        assert embedded.json() == plain.json()
+        refused = c.post("/v1/ask", json=ASK, headers={"Origin": "http://evil.example"})  # 4
+        assert refused.status_code == 403
+        streamed = c.post("/v1/ask/stream", json=ASK, headers=bearer)  # 5
+        assert streamed.headers["content-type"].startswith("text/event-stream")
+        events = _sse(streamed.text)
+        assert events[-1] == ("done", plain.json())
+        statuses = [c.get("/v1/sources", headers=bearer).status_code for _ in range(5)]  # 6..10
+        assert statuses == [200, 200, 200, 429, 429]
+        limited = c.get("/v1/sources", headers=bearer)
+        assert limited.status_code == 429 and 1 <= int(limited.headers["retry-after"]) <= 60
+        assert c.get("/healthz").status_code == 200  # never limited
