@@ -49,7 +49,9 @@ class Corpus(Protocol):
 class Composer(Protocol):
     """Turns a question and its retrieved passages into a draft answer."""
 
-    def compose(self, question: str, hits: Sequence[Hit]) -> Draft: ...
+    def compose(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Draft:
+        """`context`: an earlier question a follow-up leans on (see condense)."""
+        ...
 
 
 # Words that frame a question rather than name its topic.
@@ -107,16 +109,15 @@ class ExtractiveComposer:
         got = sum(w if t in terms else CONTEXT_WEIGHT * w if t in around else 0.0 for t, w in weights.items())
         return got / sum(weights.values())
 
-    def compose(self, question: str, hits: Sequence[Hit]) -> Draft:
+    def compose(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Draft:
         """Pick sentences from `hits` that answer `question`, or say why not."""
-        missing = self._unknown_names(question)
+        missing = self._unknown_names(question) + (self._unknown_names(context) if context else [])
         if missing:
             names = ", ".join(f"“{w}”" for w in missing)
             return Draft(abstain_reason=f"The sources don't mention {names}.")
-        # a follow-up's bracketed earlier question (see condense) gives context, not the ask
-        asked = question.partition(" (")[0]
-        terms = content_terms(question) - _FRAME
-        own = content_terms(asked)
+        # a follow-up's earlier question (see condense) lends its words, weighed as context
+        own = content_terms(question) - _FRAME
+        terms = own | (content_terms(context) - _FRAME if context else set())
         weights = {t: self.corpus.idf(t) * (1.0 if t in own else CONTEXT_WEIGHT) for t in terms}
         total = sum(weights.values())
         if not hits:
@@ -124,7 +125,7 @@ class ExtractiveComposer:
         if total == 0.0:
             return Draft(abstain_reason="None of the question's words occur in the sources.")
         # a "when" question is answered only by a sentence with a date, "how many" by a number
-        kind = _DATE_LIKE if _WHEN.search(asked) else _NUMBER if _HOW_MANY.search(asked) else None
+        kind = _DATE_LIKE if _WHEN.search(question) else _NUMBER if _HOW_MANY.search(question) else None
         scored: list[_Scored] = []
         for hit in hits:
             if kind and not kind.search(hit.chunk.text):

@@ -7,8 +7,8 @@ Deterministic, no model (none is available offline). The rules, in order:
    with its name (or its "about ..." topic) replaced by the new one.
 3. Reference — "what did Germany say about it?": a pronoun after a preposition becomes the
    earlier question's topic; "he"/"she" become its name when the follow-up names nobody.
-4. Anything still pointing back ("When was that?", "Why?") is asked together with the earlier
-   question, in brackets, so that retrieval and scoring see both.
+4. Anything still pointing back ("When was that?", "Why?") keeps the earlier question as its
+   context: retrieval searches both, and answer scoring weighs the context's words less.
 
 Only the user's turns are read: the assistant's turns are the service's own output, and
 reading them back would let one answer steer the next question.
@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from index.tokenize import content_terms
 
-__all__ = ["condense"]
+__all__ = ["Condensed", "condense"]
 
 _CONNECTIVE = re.compile(r"^\s*(?:and|but|also|so|then|ok(?:ay)?|now)\b[\s,]*", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"^\s*(?:(?:what|how)\s+about)\s+(?P<x>[^?]+?)\s*[?.!]*\s*$", re.IGNORECASE)
@@ -54,26 +55,39 @@ _REFERRING = re.compile(
 _QUESTION_WORDS = content_terms("who whom whose what which when where why how many much")
 
 
-def condense(question: str, history: Iterable[Mapping[str, str]] = ()) -> str:
+@dataclass(frozen=True, slots=True)
+class Condensed:
+    """What is asked, and the earlier question it leans on when it cannot stand alone."""
+
+    question: str
+    context: str | None = None
+
+    @property
+    def standalone(self) -> str:
+        """The question as shown to the user and searched for: with its context in brackets."""
+        return f"{self.question} ({self.context})" if self.context else self.question
+
+
+def condense(question: str, history: Iterable[Mapping[str, str]] = ()) -> Condensed:
     """The standalone form of `question` given the earlier turns (`role`, `content`)."""
     root: str | None = None  # the last question that stood on its own (or was made to)
     for turn in history:
         if turn.get("role") == "user" and turn.get("content", "").strip():
             root = _next_root(turn["content"].strip(), root)
-    return _condense_one(question.strip(), root)[0] if root else question.strip()
+    return _condense_one(question.strip(), root)
 
 
 def _next_root(question: str, root: str | None) -> str:
     if root is None:
         return question
-    standalone, bracketed = _condense_one(question, root)
-    return root if bracketed else standalone
+    condensed = _condense_one(question, root)
+    return root if condensed.context else condensed.question
 
 
-def _condense_one(question: str, root: str | None) -> tuple[str, bool]:
-    """(standalone question, whether the earlier question had to be bracketed on)."""
+def _condense_one(question: str, root: str | None) -> Condensed:
+    """The question resolved against `root`, or bracketed onto it."""
     if root is None:
-        return question, False
+        return Condensed(question)
     connected = bool(_CONNECTIVE.match(question))
     bare = _CONNECTIVE.sub("", question, count=1).strip() or question
     ellipsis = _ELLIPSIS.match(bare)
@@ -82,14 +96,12 @@ def _condense_one(question: str, root: str | None) -> tuple[str, bool]:
     if ellipsis:
         swapped = _swap(root, ellipsis.group("x"))
         if swapped:
-            return swapped, False
+            return Condensed(swapped)
     if not connected and not _refers_back(bare):
-        return question, False
+        return Condensed(question)
     bare = bare[0].upper() + bare[1:]
     resolved = _resolve(bare, root)
-    if _refers_back(resolved):
-        return f"{resolved} ({root})", True
-    return resolved, False
+    return Condensed(resolved, root if _refers_back(resolved) else None)
 
 
 def _own_terms(question: str) -> set[str]:

@@ -59,16 +59,16 @@ class Pipeline:
     ) -> tuple[Answer, list[Hit]]:
         """`ask`, also returning the retrieved passages (for evaluation)."""
         # condense a follow-up and the earlier turns into a standalone question
-        question = condense(question, history)
+        asked = condense(question, history)
         # retrieve passages
-        _, hits = self.retriever.search(question, top_k or self.top_k, filters)
+        _, hits = self.retriever.search(asked.standalone, top_k or self.top_k, filters)
         # compose an answer from them
-        draft = self.composer.compose(question, hits)
+        draft = self.composer.compose(asked.question, hits, asked.context)
         # cite every sentence to its exact span
         answer = cite(draft, self.texts)
         # verify every citation against the source text before it leaves
         answer = verify(answer, self.texts)
-        answer.standalone_question = question
+        answer.standalone_question = asked.standalone
         return answer, hits
 
 
