@@ -41,8 +41,10 @@ class Guard:
         origin = request.headers.get("origin")
         if origin is None:
             return None
-        own = f"{request.url.scheme}://{request.url.netloc}"
-        return origin.rstrip("/") in self.allowed or origin == own
+        # our own pages (the demo page): the origin's host is the one the request was sent to;
+        # the scheme is left out, since a TLS-terminating proxy changes it on the way in
+        same_host = origin.partition("://")[2].rstrip("/") == request.headers.get("host", "")
+        return origin.rstrip("/") in self.allowed or same_host
 
     def __call__(self, request: Request) -> None:
         if self.item is not None:

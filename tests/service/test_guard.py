@@ -16,6 +16,10 @@ def test_default__only_the_own_origin_may_call_from_a_browser(make_client: MakeC
     c = make_client()
     assert c.post("/v1/ask", json=ASK).status_code == 200  # no Origin: not a browser page
     assert c.post("/v1/ask", json=ASK, headers={"Origin": "http://testserver"}).status_code == 200
+    assert (
+        c.post("/v1/ask", json=ASK, headers={"Origin": "https://testserver"}).status_code == 200
+    )  # via TLS proxy
+    assert c.post("/v1/ask", json=ASK, headers={"Origin": "http://testserver.evil"}).status_code == 403
     r = c.post("/v1/ask", json=ASK, headers={"Origin": SITE})
     assert r.status_code == 403 and r.json() == {"detail": f"origin {SITE} is not allowed"}
     assert "access-control-allow-origin" not in r.headers
