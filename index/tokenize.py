@@ -142,12 +142,19 @@ def stem_words(words: list[str]) -> list[str]:
     return stems
 
 
+_MONTHS = {
+    "Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April", "Jun": "June", "Jul": "July",
+    "Aug": "August", "Sep": "September", "Sept": "September", "Oct": "October", "Nov": "November",
+    "Dec": "December",
+}  # fmt: skip
+_MONTH_ABBREVIATION = re.compile(r"\b(" + "|".join(_MONTHS) + r")\.")
 _ACRONYM = re.compile(r"\b((?:[A-Za-z]\.){2,})")
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-case, split into words, drop stop words, stem; numbers are kept as they are."""
     text = _ACRONYM.sub(lambda m: m.group(1).replace(".", ""), text)  # "U.S." and "US" agree
+    text = _MONTH_ABBREVIATION.sub(lambda m: _MONTHS[m.group(1)], text)  # "Dec." and "December" agree
     words = [w.replace("’", "'") for w in _WORD.findall(text.lower())]
     words = [w[:-2] if w.endswith("'s") else w for w in words]
     kept = [w for w in words if w not in STOPWORDS]
