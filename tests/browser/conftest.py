@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, SEEDS
-from tests.servers import BIN, free_port, stop, wait_ready
+from tests.servers import BIN, footnote_serve, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -95,17 +95,10 @@ def served(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Itera
         [str(BIN / "footnote"), "ingest", str(corpus)], env=env, capture_output=True, text=True, timeout=300
     )
     assert ingest.returncode == 0, ingest.stderr
-    server = subprocess.Popen(
-        [str(BIN / "footnote"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     try:
-        wait_ready(f"{api}/readyz", 120, server)
-        yield Served(api, pages[0].url, pages[1].url, corpus)
+        with footnote_serve(env, port):
+            yield Served(api, pages[0].url, pages[1].url, corpus)
     finally:
-        stop(server)
         for p in pages:
             p.close()
 

@@ -11,31 +11,25 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, SEEDS
-from tests.servers import BIN, free_port, stop, wait_ready
+from tests.servers import BIN, footnote_serve, free_port, running
 
 
 @pytest.fixture
 def chroma_url(tmp_path: Path) -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen(
-        [
-            str(BIN / "chroma"),
-            "run",
-            "--path",
-            str(tmp_path / "chroma"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(proc)
+    url = f"http://127.0.0.1:{port}"
+    cmd = [
+        str(BIN / "chroma"),
+        "run",
+        "--path",
+        str(tmp_path / "chroma"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    with running(cmd, f"{url}/api/v2/heartbeat", 60):
+        yield url
 
 
 def test_server_mode__ingest_and_ask_through_a_chroma_server(
@@ -59,18 +53,9 @@ def test_server_mode__ingest_and_ask_through_a_chroma_server(
     assert "ingested 5 files" in ingest.stdout
     assert not (tmp_path / "unused" / "chroma").exists()  # nothing was written to an embedded store
 
-    port = free_port()
-    server = subprocess.Popen(
-        [str(BIN / "footnote"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/readyz", 120, server)
+    with footnote_serve(env, cwd=ROOT) as api:
         r = httpx.post(
-            f"http://127.0.0.1:{port}/v1/ask",
+            f"{api}/v1/ask",
             json={"question": "How many soldiers could a UN peacekeeping mission include?"},
             timeout=30,
         )
@@ -79,7 +64,5 @@ def test_server_mode__ingest_and_ask_through_a_chroma_server(
         assert "30,000 and 40,000" in body["answer"]
         for c in body["citations"]:
             assert (SEEDS / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
-        sources = httpx.get(f"http://127.0.0.1:{port}/v1/sources", timeout=10).json()["sources"]
+        sources = httpx.get(f"{api}/v1/sources", timeout=10).json()["sources"]
         assert len(sources) == 5
-    finally:
-        stop(server)

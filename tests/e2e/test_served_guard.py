@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from service.settings import Settings
-from tests.servers import BIN, free_port, stop, wait_ready
+from tests.servers import footnote_serve, parse_sse
 
 pytestmark = pytest.mark.slow
 SITE = "http://127.0.0.1:9"  # an allowed embedding origin (nothing needs to listen there)
@@ -21,7 +19,6 @@ ASK = {"question": "How many soldiers could a UN peacekeeping mission include?"}
 
 @pytest.fixture(scope="module")
 def api(real_settings: Settings) -> Iterator[str]:
-    port = free_port()
     env = {
         **os.environ,
         "FOOTNOTE_DATA_DIR": str(real_settings.data_dir),
@@ -30,26 +27,8 @@ def api(real_settings: Settings) -> Iterator[str]:
         "FOOTNOTE_ALLOWED_ORIGINS": SITE,
         "FOOTNOTE_RATE_LIMIT": "8/minute",
     }
-    proc = subprocess.Popen(
-        [str(BIN / "footnote"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/readyz", 120, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(proc)
-
-
-def _sse(text: str) -> list[tuple[str, object]]:
-    events = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.split("\n") if line and not line.startswith(":"))
-        if "event" in fields:
-            events.append((fields["event"], json.loads(fields["data"])))
-    return events
+    with footnote_serve(env) as url:
+        yield url
 
 
 def test_key_origin_stream_and_rate_limit_over_real_http(api: str) -> None:
@@ -65,7 +44,7 @@ def test_key_origin_stream_and_rate_limit_over_real_http(api: str) -> None:
         assert refused.status_code == 403
         streamed = c.post("/v1/ask/stream", json=ASK, headers=bearer)  # 5
         assert streamed.headers["content-type"].startswith("text/event-stream")
-        events = _sse(streamed.text)
+        events = parse_sse(streamed.text)
         assert events[-1] == ("done", plain.json())
         statuses = [c.get("/v1/sources", headers=bearer).status_code for _ in range(5)]  # 6..10
         assert statuses == [200, 200, 200, 429, 429]

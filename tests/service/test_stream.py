@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from service.stream import events
 from service.types import Answer, Citation, Sentence
+from tests.servers import parse_sse
 
 QUESTION = "What troop strength is the Bundeswehr aiming for?"
 
@@ -18,15 +19,7 @@ def _events(client: TestClient, body: dict[str, Any]) -> list[tuple[str, Any]]:
     with client.stream("POST", "/v1/ask/stream", json=body) as r:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/event-stream")
-        raw = r.read().decode()
-    out = []
-    for block in raw.replace("\r\n", "\n").split("\n\n"):
-        lines = [line for line in block.split("\n") if line and not line.startswith(":")]
-        if not lines:
-            continue
-        fields = dict(line.split(": ", 1) for line in lines)
-        out.append((fields["event"], json.loads(fields["data"])))
-    return out
+        return parse_sse(r.read().decode())
 
 
 def test_stream__done_equals_ask_and_deltas_spell_the_answer(client: TestClient) -> None:
