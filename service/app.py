@@ -13,12 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sse_starlette import EventSourceResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from index.errors import FootnoteError, IndexNotReady, InvalidFilter, UnknownSource
 from service.guard import Guard
+from service.jsonroute import JSONRoute
+from service.middleware import BodyLimit, HeadAsGet, SecurityHeaders, TrustedHosts
 from service.pipeline import Pipeline, build_pipeline
-from service.schemas import AskRequest
+from service.schemas import AskRequest, ErrorBody, SourceList, SourceText
 from service.settings import Settings
 from service.stream import events
 from service.types import Answer
@@ -29,44 +30,25 @@ __all__ = ["create_app"]
 log = logging.getLogger(__name__)
 
 _STATUS: dict[type[FootnoteError], int] = {UnknownSource: 404, InvalidFilter: 422, IndexNotReady: 503}
+_WHY = {
+    400: "Unknown Host header",
+    401: "A valid API key is required",
+    403: "The page's origin is not allowed",
+    404: "Unknown source",
+    413: "Request body too large",
+    415: "Content-Type is not application/json",
+    422: "Invalid request",
+    429: "Too many requests (see Retry-After)",
+    503: "The index is loading, empty or unavailable",
+}
 
 
-class _BodyLimit:
-    """Refuse request bodies over a size limit with 413, before anything parses them."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await _too_large(self.limit)(scope, receive, send)
-            return
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await _too_large(self.limit)(scope, receive, send)
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error statuses, all `{"detail": str}`."""
+    return {code: {"model": ErrorBody, "description": _WHY[code]} for code in codes}
 
 
-class _TooLarge(Exception):
-    pass
-
-
-def _too_large(limit: int) -> JSONResponse:
-    return JSONResponse({"detail": f"request body must be at most {limit} bytes"}, status_code=413)
+_GUARDED = (400, 401, 403, 429, 503)
 
 
 def _message(error: dict[str, Any]) -> str:
@@ -122,6 +104,7 @@ def create_app(
 
     app = FastAPI(title="footnote", version="1", lifespan=lifespan)
     app.state.footnote = state
+    # the last added runs first: hosts are checked before anything else is done
     if settings.origins:
         app.add_middleware(
             CORSMiddleware,
@@ -130,7 +113,10 @@ def create_app(
             allow_headers=["Content-Type", "Authorization"],
             expose_headers=["Retry-After"],
         )
-    app.add_middleware(_BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(TrustedHosts, hosts=settings.hosts)
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -158,15 +144,22 @@ def create_app(
             return JSONResponse({"status": "not ready", "detail": state["error"]}, status_code=503)
         return JSONResponse({"status": "ready", "chunks": len(state["pipeline"].retriever.chunks)})
 
-    guard = Guard(settings.origins, settings.api_key, settings.rate_limit)
-    api = APIRouter(prefix="/v1", dependencies=[Depends(guard)])
+    guard = Guard(settings)
+    api = APIRouter(prefix="/v1", dependencies=[Depends(guard)], route_class=JSONRoute)
 
-    @api.post("/ask")
-    def ask(body: AskRequest, pipeline: PipelineDep) -> dict[str, Any]:
+    @api.post("/ask", responses=_errors(*_GUARDED, 404, 413, 415, 422))
+    def ask(body: AskRequest, pipeline: PipelineDep) -> Answer:
         """Answer a question from the sources, every sentence cited, or abstain with a reason."""
-        return _answer(body, pipeline).to_json()
+        return _answer(body, pipeline)
 
-    @api.post("/ask/stream")
+    @api.post(
+        "/ask/stream",
+        response_class=EventSourceResponse,
+        responses={
+            200: {"description": "`citation`, `delta`, then `done` (or `error`) events"},
+            **_errors(*_GUARDED, 404, 413, 415, 422),
+        },
+    )
     def ask_stream(body: AskRequest, pipeline: PipelineDep) -> EventSourceResponse:
         """`/v1/ask` as server-sent events: `citation`, `delta`, then `done` (or `error`).
 
@@ -175,17 +168,19 @@ def create_app(
         """
         return EventSourceResponse(events(_answer(body, pipeline)), ping=15)
 
-    @api.get("/sources")
-    def sources(pipeline: PipelineDep) -> dict[str, Any]:
+    @api.get("/sources", responses=_errors(*_GUARDED))
+    def sources(pipeline: PipelineDep) -> SourceList:
         """The indexed documents and their metadata."""
-        return {"sources": [pipeline.describe(name) for name in sorted(pipeline.retriever.documents)]}
+        return SourceList.model_validate(
+            {"sources": [pipeline.describe(name) for name in sorted(pipeline.retriever.documents)]}
+        )
 
-    @api.get("/sources/{name}")
-    def source(name: str, pipeline: PipelineDep) -> dict[str, Any]:
-        """One document's original text and metadata (for citation click-through)."""
+    @api.get("/sources/{name}", responses=_errors(*_GUARDED, 404))
+    def source(name: str, pipeline: PipelineDep) -> SourceText:
+        """One document's stored text and metadata (for citation click-through)."""
         if name not in pipeline.texts:  # names are looked up, never joined onto a path
             raise UnknownSource(name)
-        return {**pipeline.describe(name), "text": pipeline.texts[name]}
+        return SourceText.model_validate({**pipeline.describe(name), "text": pipeline.texts[name]})
 
     app.include_router(api)
 
@@ -200,13 +195,16 @@ def create_app(
 
     @app.get("/", include_in_schema=False)
     def demo(request: Request) -> HTMLResponse:
-        """A demo page with the widget inline, and how to embed it."""
-        return HTMLResponse(
+        """A demo page with the widget inline, and how to embed it; it starts a browser session."""
+        page = HTMLResponse(
             demo_page(str(request.base_url).rstrip("/")),
             headers={
                 "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-                "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+                "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+                "Cache-Control": "no-store",  # it carries a fresh session cookie
             },
         )
+        guard.start_session(page)
+        return page
 
     return app

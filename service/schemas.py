@@ -1,17 +1,45 @@
-"""Request bodies of the HTTP API, validated with clear messages."""
+"""Request and response bodies of the HTTP API, validated with clear messages."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from index.retrieve import Filters
 
-__all__ = ["MAX_QUESTION_CHARS", "AskFilters", "AskRequest", "Turn"]
+__all__ = [
+    "MAX_QUESTION_CHARS",
+    "AskFilters",
+    "AskRequest",
+    "ErrorBody",
+    "Source",
+    "SourceList",
+    "SourceText",
+    "Turn",
+]
 
 MAX_QUESTION_CHARS = 2000
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _unicode(value: str, field: str) -> str:
+    """Text that can be encoded: a lone surrogate ("\\ud800" in JSON) is not text."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"{field} must be valid Unicode text: it contains a lone surrogate at position {exc.start}"
+        ) from exc
+    return value
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx: a message for a person."""
+
+    detail: str
 
 
 class Turn(BaseModel):
@@ -20,6 +48,11 @@ class Turn(BaseModel):
     role: Literal["user", "assistant"]
     content: str = Field(max_length=20_000)
 
+    @field_validator("content")
+    @classmethod
+    def _content(cls, value: str) -> str:
+        return _unicode(value, "history content")
+
 
 class AskFilters(BaseModel):
     """Which articles may be used."""
@@ -27,8 +60,16 @@ class AskFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sources: list[str] | None = Field(default=None, max_length=1000)
-    published_after: date | None = None
-    published_before: date | None = None
+    published_after: date | None = Field(default=None, json_schema_extra={"format": "date"})
+    published_before: date | None = Field(default=None, json_schema_extra={"format": "date"})
+
+    @field_validator("published_after", "published_before", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object, info: ValidationInfo) -> object:
+        # pydantic would read "20240101" or 20240101 as a Unix timestamp
+        if value is not None and not (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+            raise ValueError(f"filters.{info.field_name}: must be a date written YYYY-MM-DD, got {value!r}")
+        return value
 
     def to_filters(self) -> Filters:
         """The retrieval filters these stand for."""
@@ -44,7 +85,10 @@ class AskRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str
+    question: str = Field(
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": r"\S"},
+        description="Leading and trailing spaces are ignored; at least one other character.",
+    )
     history: list[Turn] = Field(default_factory=list, max_length=50)
     filters: AskFilters | None = None
     top_k: int | None = Field(default=None, ge=1, le=50)
@@ -52,9 +96,32 @@ class AskRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def _question(cls, value: str) -> str:
-        value = value.strip()
+        value = _unicode(value, "question").strip()
         if not value:
             raise ValueError("question must not be empty")
         if len(value) > MAX_QUESTION_CHARS:
             raise ValueError(f"question must be at most {MAX_QUESTION_CHARS} characters")
         return value
+
+
+class Source(BaseModel):
+    """One indexed document's metadata."""
+
+    name: str
+    title: str | None
+    author: str | None
+    published: str | None = Field(description="YYYY-MM-DD, or null when the article gives no date")
+    chars: int
+    chunks: int
+
+
+class SourceText(Source):
+    """One document with its stored text: citation offsets point into `text`."""
+
+    text: str
+
+
+class SourceList(BaseModel):
+    """GET /v1/sources."""
+
+    sources: list[Source]

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+__all__ = ["LOOPBACK_HOSTS", "Settings"]
+
+# Always served: a DNS-rebinding page is on the attacker's host name, never on these.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
 
 
 class Settings(BaseSettings):
@@ -19,6 +27,9 @@ class Settings(BaseSettings):
     chroma_url: str | None = None  # e.g. http://127.0.0.1:8001: use a Chroma server instead
     namespace: str = "footnote"  # prefix of the Chroma collections
     seeds_dir: Path = Path("seeds")  # what `footnote ingest` and `make run` ingest by default
+    # comma-separated base URLs at which people reach this service, e.g. https://qa.example.com;
+    # their hosts are the only Host values served (loopback names always are)
+    public_url: str = ""
     api_key: str | None = None
     allowed_origins: str = ""  # comma-separated origins that may embed the widget (CORS allowlist)
     rate_limit: str | None = None  # e.g. "60/minute" per client; off when unset
@@ -36,10 +47,25 @@ class Settings(BaseSettings):
             parse(value)  # ValueError names the bad string
         return value or None
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        for url in _split(value):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"FOOTNOTE_PUBLIC_URL must list http(s) URLs, got {url!r}")
+        return value
+
+    @property
+    def hosts(self) -> list[str]:
+        """The Host names this service answers to: loopback, and those of its public URLs."""
+        public = [urlsplit(url).hostname or "" for url in _split(self.public_url)]
+        return [*LOOPBACK_HOSTS, *public]
+
     @property
     def origins(self) -> list[str]:
         """The allowed origins, as a list."""
-        return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+        return [o.rstrip("/") for o in _split(self.allowed_origins)]
 
     @property
     def model_cache(self) -> Path:

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import ROOT, SEEDS
@@ -66,12 +67,27 @@ class _Site:
         self.server.server_close()
 
 
+KEY = "browser-test-key"
+
+
 @dataclass
 class Served:
-    api: str  # the footnote service
+    api: str  # the footnote service, with FOOTNOTE_API_KEY set: as a real deployment runs it
     allowed_site: str  # a page on an origin in FOOTNOTE_ALLOWED_ORIGINS
     refused_site: str  # a page on an origin that is not
     corpus: Path
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        """GET from the API as a program does: with the key."""
+        return httpx.get(f"{self.api}{path}", headers={**BEARER, **kwargs.pop("headers", {})}, timeout=30)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        """POST to the API as a program does: with the key."""
+        headers = {**BEARER, **kwargs.pop("headers", {})}
+        return httpx.post(f"{self.api}{path}", headers=headers, timeout=30, **kwargs)
+
+
+BEARER = {"Authorization": f"Bearer {KEY}"}
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +105,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Itera
         "FOOTNOTE_DATA_DIR": str(tmp_path_factory.mktemp("data")),
         "FOOTNOTE_MODEL_DIR": str(model_cache),
         "FOOTNOTE_ALLOWED_ORIGINS": pages[0].url,
+        "FOOTNOTE_API_KEY": KEY,
         "HF_HUB_OFFLINE": "1",
     }
     ingest = subprocess.run(

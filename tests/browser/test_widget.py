@@ -36,7 +36,7 @@ def check_citation(page: Any, served: Served, bubble: Any, citation: dict[str, A
     mark = source.locator("mark")
     expect(mark).to_be_visible()
     expect(mark).to_have_text(citation["quote"], use_inner_text=False)
-    doc = httpx.get(f"{served.api}/v1/sources/{citation['source']}", timeout=10).json()
+    doc = served.get(f"/v1/sources/{citation['source']}").json()
     caption = source.locator("figcaption")
     expect(caption).to_contain_text(doc["name"])
     expect(caption).to_contain_text(doc["published"] or "undated")
@@ -50,7 +50,7 @@ def test_ask__streams_an_answer_with_chips_and_click_shows_the_highlighted_span(
     page: Any, served: Served
 ) -> None:
     question = "What troop strength is the Bundeswehr aiming for?"
-    truth = httpx.post(f"{served.api}/v1/ask", json={"question": question}, timeout=30).json()
+    truth = served.post("/v1/ask", json={"question": question}).json()
     page.goto(f"{served.api}/")
     with page.expect_response(lambda r: r.url.endswith("/v1/ask/stream")) as response:
         ask(page, question)
@@ -64,9 +64,26 @@ def test_ask__streams_an_answer_with_chips_and_click_shows_the_highlighted_span(
     assert page.page_errors == []
 
 
+def test_demo_page__works_with_the_key_set_by_its_own_session_cookie(page: Any, served: Served) -> None:
+    # the key is set and the demo page holds no secret: its signed, HttpOnly session lets it in
+    assert httpx.post(f"{served.api}/v1/ask", json={"question": "x?"}, timeout=30).status_code == 401
+    forged = {"Origin": served.api}  # a script claiming to be the demo page is not let in
+    assert httpx.get(f"{served.api}/v1/sources", headers=forged, timeout=30).status_code == 401
+    page.goto(f"{served.api}/")
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == "footnote_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/v1"
+    ask(page, "What share of Germans think the EU should not admit Ukraine?")
+    bubble = last_answer(page)
+    expect(bubble.locator("[data-citation='1']")).to_be_visible()
+    bubble.locator("[data-citation='1']").click()  # a same-origin GET with no Origin header
+    expect(bubble.locator(".source mark")).to_be_visible()
+    expect(bubble).not_to_contain_text("API key")
+    assert page.page_errors == []
+
+
 def test_abstention__looks_like_one_and_shows_the_reason(page: Any, served: Served) -> None:
     question = "What did Angela Merkel say about the Minsk agreements?"
-    truth = httpx.post(f"{served.api}/v1/ask", json={"question": question}, timeout=30).json()
+    truth = served.post("/v1/ask", json={"question": question}).json()
     assert truth["abstained"]
     page.goto(f"{served.api}/")
     ask(page, question)
@@ -89,7 +106,7 @@ def test_follow_up__sends_the_conversation_and_answers_the_standalone_question(
     assert [t["role"] for t in sent["history"]] == ["user", "assistant"]
     assert sent["history"][0]["content"] == "What did the Bertelsmann poll find?"
     bubble = last_answer(page)
-    truth = httpx.post(f"{served.api}/v1/ask", json=sent, timeout=30).json()
+    truth = served.post("/v1/ask", json=sent).json()
     assert not truth["abstained"] and "Bertelsmann" in truth["standalone_question"]
     expect(bubble.locator(".note")).to_have_text(f"Answered as: {truth['standalone_question']}")
     assert bubble.locator(".text").text_content() == truth["answer"]
@@ -110,10 +127,8 @@ def test_embed__one_tag_on_an_allowed_origin_works(page: Any, served: Served) ->
     ask(page, "How many soldiers could a UN peacekeeping mission include?")
     bubble = last_answer(page)
     expect(bubble.locator("[data-citation='1']")).to_be_visible()
-    body = httpx.post(
-        f"{served.api}/v1/ask",
-        json={"question": "How many soldiers could a UN peacekeeping mission include?"},
-        timeout=30,
+    body = served.post(
+        "/v1/ask", json={"question": "How many soldiers could a UN peacekeeping mission include?"}
     ).json()
     check_citation(page, served, bubble, body["citations"][0])
     assert page.page_errors == []
@@ -128,7 +143,7 @@ def test_embed__a_page_on_another_origin_is_refused_politely(page: Any, served: 
     expect(alert.get_by_role("button", name="Retry")).to_be_visible()
     expect(page.locator("[data-citation]")).to_have_count(0)
     # and the service itself refuses the origin, should a request get through
-    r = httpx.post(f"{served.api}/v1/ask", json={"question": "x?"}, headers={"Origin": served.refused_site})
+    r = served.post("/v1/ask", json={"question": "x?"}, headers={"Origin": served.refused_site})
     assert r.status_code == 403
 
 
@@ -140,7 +155,7 @@ def test_xss__source_markup_shows_as_text_and_runs_nothing(page: Any, served: Se
         ("What did delegates paste into the Harbour Accord minutes?", "<img src=x onerror="),
         ("Which tag do the Harbour Accord minutes quote?", "<script>window.__footnoteXss"),
     ]:
-        truth = httpx.post(f"{served.api}/v1/ask", json={"question": question}, timeout=30).json()
+        truth = served.post("/v1/ask", json={"question": question}).json()
         assert not truth["abstained"] and literal in truth["answer"]
         ask(page, question)
         bubble = last_answer(page)

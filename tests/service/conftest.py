@@ -45,6 +45,7 @@ def make_client(
     with ExitStack() as stack:
 
         def make(**settings: Any) -> TestClient:
+            settings = {"public_url": "http://testserver", **settings}  # TestClient's host
             app = create_app(Settings(data_dir=tmp_path, **settings), load=load)
             return _ready(stack.enter_context(TestClient(app)))
 

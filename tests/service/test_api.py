@@ -110,7 +110,7 @@ def test_readyz__503_until_loaded_then_ready(tmp_path: Path) -> None:
     def never(_: Settings) -> Pipeline:
         raise RuntimeError("the index is empty: run `footnote ingest` first")
 
-    with TestClient(create_app(Settings(data_dir=tmp_path), load=never)) as c:
+    with TestClient(create_app(Settings(data_dir=tmp_path, public_url="http://testserver"), load=never)) as c:
         time.sleep(0.2)
         assert c.get("/healthz").json() == {"status": "ok"}
         r = c.get("/readyz")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from fastapi import Response
 from pydantic import ValidationError
 
+from service.guard import SESSION_SECONDS, Guard
 from service.settings import Settings
 from tests.service.conftest import MakeClient
 
@@ -82,3 +86,71 @@ def test_widget_and_demo_page_are_served(make_client: MakeClient) -> None:
     assert page.status_code == 200 and "<footnote-chat></footnote-chat>" in page.text
     assert '&lt;script src="http://testserver/widget.js" defer&gt;' in page.text
     assert "script-src" not in page.headers["content-security-policy"]  # default-src 'self' covers it
+
+
+def test_api_key__a_forged_own_origin_is_not_a_key(make_client: MakeClient) -> None:
+    # issue 8: Origin equal to Host skipped the key, and a script writes both headers
+    c = make_client(api_key="s3cret")
+    for origin in ("http://testserver", "https://testserver"):
+        r = c.post("/v1/ask", json=ASK, headers={"Origin": origin})
+        assert r.status_code == 401, origin
+    assert c.get("/v1/sources/000_4a51942bda6d7b72.txt").status_code == 401  # no Origin either
+
+
+def test_host__an_unknown_host_is_refused_before_anything_else(make_client: MakeClient) -> None:
+    c = make_client(api_key="s3cret")
+    r = c.post("/v1/ask", json=ASK, headers={"Host": "x", "Origin": "http://x"})
+    assert r.status_code == 400
+    assert r.json() == {
+        "detail": "unknown Host header ('x'): set FOOTNOTE_PUBLIC_URL to the address clients use"
+    }
+    # a DNS-rebinding page: its name resolves to us, but the browser still sends its own Host
+    rebound = c.get("/v1/sources", headers={"Host": "evil.example:8000", "Authorization": "Bearer s3cret"})
+    assert rebound.status_code == 400
+    assert c.get("/", headers={"Host": "evil.example"}).status_code == 400
+    # probes are answered whatever the Host (orchestrators address a replica by its IP)
+    assert c.get("/healthz", headers={"Host": "10.1.2.3:8000"}).status_code == 200
+
+
+def test_host__loopback_and_the_public_url_hosts_are_served(make_client: MakeClient) -> None:
+    c = make_client(public_url="https://qa.example.com, http://intranet:8080")
+    for host in ("qa.example.com", "qa.example.com:443", "intranet:8080", "127.0.0.1:8000", "[::1]:8000"):
+        assert c.get("/v1/sources", headers={"Host": host}).status_code == 200, host
+    assert c.get("/v1/sources", headers={"Host": "testserver"}).status_code == 400
+
+
+def test_public_url__must_be_http_urls() -> None:
+    with pytest.raises(ValidationError, match="FOOTNOTE_PUBLIC_URL must list http"):
+        Settings(public_url="qa.example.com")
+
+
+def test_session__the_demo_page_lets_its_browser_in_without_the_key(make_client: MakeClient) -> None:
+    c = make_client(api_key="s3cret")
+    page = c.get("/")
+    cookie = page.cookies["footnote_session"]
+    set_cookie = page.headers["set-cookie"].lower()
+    assert "httponly" in set_cookie and "samesite=strict" in set_cookie and "path=/v1" in set_cookie
+    assert page.headers["cache-control"] == "no-store"
+    # the TestClient keeps the cookie, as a browser does: click-through and asking work
+    assert c.get("/v1/sources/000_4a51942bda6d7b72.txt").status_code == 200
+    assert c.post("/v1/ask", json=ASK).status_code == 200
+    expires, _, signature = cookie.partition(".")
+    for forged in (f"{expires}.{'0' * 64}", f"{int(expires) + 9999}.{signature}", "", "garbage"):
+        c.cookies.clear()
+        c.cookies.set("footnote_session", forged, path="/v1")
+        assert c.post("/v1/ask", json=ASK).status_code == 401, forged
+
+
+def test_session__expires(make_client: MakeClient) -> None:
+    c = make_client(api_key="s3cret")
+    guard = Guard(Settings(api_key="s3cret"))
+    response = Response()
+    guard.start_session(response, now=time.time() - SESSION_SECONDS - 1)
+    c.cookies.set(
+        "footnote_session", response.headers["set-cookie"].split(";")[0].split("=", 1)[1], path="/v1"
+    )
+    assert c.post("/v1/ask", json=ASK).status_code == 401
+
+
+def test_session__none_without_a_key(make_client: MakeClient) -> None:
+    assert "set-cookie" not in make_client().get("/").headers
