@@ -19,7 +19,7 @@ from service.guard import Guard
 from service.jsonroute import JSONRoute
 from service.middleware import BodyLimit, HeadAsGet, SecurityHeaders, TrustedHosts
 from service.pipeline import Pipeline, build_pipeline
-from service.schemas import AskRequest, ErrorBody, SourceList, SourceText
+from service.schemas import AskRequest, ErrorBody, SourceList, SourceText, describe_error
 from service.settings import Settings
 from service.stream import events
 from service.types import Answer
@@ -49,19 +49,6 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 _GUARDED = (400, 401, 403, 429, 503)
-
-
-def _message(error: dict[str, Any]) -> str:
-    kind = error.get("type", "")
-    if kind == "json_invalid":
-        return f"malformed JSON: {error.get('ctx', {}).get('error', 'cannot parse the body')}"
-    if kind == "missing" and tuple(error.get("loc", ())) == ("body",):
-        return "request body must be a JSON object with a 'question'"
-    msg = str(error.get("msg", "invalid request")).removeprefix("Value error, ")
-    loc = [str(p) for p in error.get("loc", ()) if p != "body"]
-    if kind == "value_error" or not loc:  # our own messages already name the field
-        return msg
-    return f"{'.'.join(loc)}: {msg}"
 
 
 def get_pipeline(request: Request) -> Pipeline:
@@ -121,7 +108,7 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = list(exc.errors())
-        detail = _message(errors[0]) if errors else "invalid request"
+        detail = describe_error(errors[0]) if errors else "invalid request"
         return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(HTTPException)

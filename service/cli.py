@@ -8,7 +8,10 @@ import logging
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from index.errors import FootnoteError
+from service.schemas import describe_error
 from service.settings import Settings
 
 __all__ = ["main"]
@@ -89,7 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     except FootnoteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except ValueError as exc:  # e.g. an empty question on the command line
+    except ValidationError as exc:  # e.g. an empty question on the command line
+        print(f"error: {describe_error(exc.errors()[0])}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -34,6 +35,20 @@ def _unicode(value: str, field: str) -> str:
             f"{field} must be valid Unicode text: it contains a lone surrogate at position {exc.start}"
         ) from exc
     return value
+
+
+def describe_error(error: Mapping[str, Any]) -> str:
+    """One validation error in words, for a person (the API's 422, the CLI's exit 2)."""
+    kind = error.get("type", "")
+    if kind == "json_invalid":
+        return f"malformed JSON: {error.get('ctx', {}).get('error', 'cannot parse the body')}"
+    if kind == "missing" and tuple(error.get("loc", ())) == ("body",):
+        return "request body must be a JSON object with a 'question'"
+    msg = str(error.get("msg", "invalid request")).removeprefix("Value error, ")
+    loc = [str(p) for p in error.get("loc", ()) if p != "body"]
+    if kind == "value_error" or not loc:  # our own messages already name the field
+        return msg
+    return f"{'.'.join(loc)}: {msg}"
 
 
 class ErrorBody(BaseModel):
