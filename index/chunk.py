@@ -65,14 +65,39 @@ _ABBREVIATIONS = frozenset(
 _OPENERS = "\"“‘'([*"
 
 
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"  # exactly what the regex \w matches in a str
+
+
 def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"[\w.]*$", text[:dot])
-    token = word.group(0) if word else ""
-    if not token:
-        return False
-    if "." in token or (len(token) == 1 and token.isalpha()):  # U.S. / e.g. / initials
+    # The token is the run of word characters and dots before `dot`. We walk back over word
+    # characters only and stop at the first dot, which already decides (U.S. / e.g. / J.R.R.):
+    # so the walks from successive full stops never overlap and a whole split reads each
+    # character a bounded number of times. (A regex over text[:dot] made a 1 MB file take minutes.)
+    if dot > 0 and text[dot - 1] == "\n":
+        dot -= 1  # as the regex's `$` did: it also matches before a final newline
+    i = dot
+    while i > 0 and _is_word_char(text[i - 1]):
+        i -= 1
+    if i > 0 and text[i - 1] == ".":
         return True
+    token = text[i:dot]
+    if len(token) == 1:
+        return token.isalpha()  # an initial
     return token.lower() in _ABBREVIATIONS
+
+
+def _skip_spaces(text: str, i: int, end: int) -> int:
+    while i < end and text[i].isspace():
+        i += 1
+    return i
+
+
+def _ends_in_two_lowercase(text: str, start: int, stop: int) -> bool:
+    """Whether re.search(r"[a-z]{2}$", text[start:stop]) would match, reading at most 3 characters."""
+    if stop - start >= 3 and text[stop - 1] == "\n":  # `$` also matches before a final newline
+        stop -= 1
+    return stop - start >= 2 and all("a" <= c <= "z" for c in text[stop - 2 : stop])
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
@@ -84,12 +109,15 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> Iterat
         if nxt < end:
             ch = text[nxt]
             if ch.isspace():
-                rest = text[nxt:end].lstrip()
-                if not rest or not (rest[0].isupper() or rest[0].isdigit() or rest[0] in _OPENERS):
+                after = _skip_spaces(text, nxt, end)  # spaces are no end punctuation: walks never overlap
+                if after == end or not (
+                    (first := text[after]).isupper() or first.isdigit() or first in _OPENERS
+                ):
                     continue
-            elif not (ch.isupper() and re.search(r"[a-z]{2}$", text[cursor : m.start()])):
+            elif not (ch.isupper() and _ends_in_two_lowercase(text, cursor, m.start())):
                 continue  # "compromise.They" splits; "U.S.-led" and "3.5" do not
         lone_dot = text[m.start()] == "." and m.end() - m.start() == 1
+        # the slice from the cursor is read at most twice before the cursor moves past it
         if lone_dot and (_is_abbreviation(text, m.start()) or text[cursor : m.start()].strip().isdigit()):
             continue  # "Dec. 14", "U.S. President", a list number "1. Ukraine ..."
         yield from _trimmed(text, cursor, nxt)

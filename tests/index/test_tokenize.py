@@ -13,3 +13,14 @@ def test_tokenize__abbreviations_meet_their_full_forms() -> None:
     assert content_terms("U.S. talks on Dec. 14") == content_terms("US talks on December 14")
     assert content_terms("Sept. 2024") == content_terms("September 2024")
     assert "decemb" not in content_terms("Decimal points")  # only a capitalised abbreviation with its dot
+
+
+def test_tokenize__zero_width_characters_inside_a_word_are_ignored() -> None:
+    for invisible in ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"):
+        assert tokenize(f"Ger{invisible}many sent troops") == tokenize("Germany sent troops"), hex(
+            ord(invisible)
+        )
+    assert content_terms("\ufeffU.\u200bS. talks on De\u00adc. 14") == content_terms(
+        "US talks on December 14"
+    )
+    assert tokenize("Bundes\u200b\u200bwehr") == ["bundeswehr"]
