@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from index.embed import OnnxEmbedder
 from index.retrieve import Filters, Retriever
 from index.store import Store, open_client
+from index.tokenize import without_zero_width
 from index.types import Hit
 from service.cite import cite
 from service.compose import Composer, ExtractiveComposer
@@ -58,8 +59,10 @@ class Pipeline:
         history: Sequence[Mapping[str, str]] = (),
     ) -> tuple[Answer, list[Hit]]:
         """`ask`, also returning the retrieved passages (for evaluation)."""
-        # condense a follow-up and the earlier turns into a standalone question
-        asked = condense(question, history)
+        # condense a follow-up and the earlier turns into a standalone question; invisible
+        # characters inside a word ("Ger\u200bmany") would split it for every rule below
+        turns = [{**turn, "content": without_zero_width(turn["content"])} for turn in history]
+        asked = condense(without_zero_width(question), turns)
         # retrieve passages
         _, hits = self.retriever.search(asked.standalone, top_k or self.top_k, filters)
         # compose an answer from them

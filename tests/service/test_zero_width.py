@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from index.ingest import ingest_folder
 from index.store import Store
 from tests.conftest import FakeEmbedder
@@ -14,11 +12,6 @@ from tests.service.conftest import MakeClient
 QUESTION = "What troop strength is the Bundeswehr aiming for?"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="service/compose.py looks for unknown names with a regex over the raw question, which a "
-    "zero-width space splits ('Bundes'); it should read index.tokenize.without_zero_width(question)",
-)
 def test_ask__a_zero_width_space_inside_a_word_gets_the_same_answer(make_client: MakeClient) -> None:
     client = make_client()
     plain = client.post("/v1/ask", json={"question": QUESTION}).json()
