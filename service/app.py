@@ -143,7 +143,10 @@ def create_app(
         "/ask/stream",
         response_class=EventSourceResponse,
         responses={
-            200: {"description": "`citation`, `delta`, then `done` (or `error`) events"},
+            200: {
+                "description": "Server-sent events: `citation`, `delta`, then `done` (the /v1/ask body) or `error`",
+                "content": {"text/event-stream": {}},
+            },
             **_errors(*_GUARDED, 404, 413, 415, 422),
         },
     )
