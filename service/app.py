@@ -144,7 +144,7 @@ def create_app(
         response_class=EventSourceResponse,
         responses={
             200: {
-                "description": "Server-sent events: `citation`, `delta`, then `done` (the /v1/ask body) or `error`",
+                "description": "Events: `citation`, `delta`, then `done` (the /v1/ask body) or `error`",
                 "content": {"text/event-stream": {}},
             },
             **_errors(*_GUARDED, 404, 413, 415, 422),
