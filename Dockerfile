@@ -23,6 +23,10 @@ COPY seeds ./seeds
 # Exports the embedding model to ONNX once and builds the index into the image.
 RUN footnote ingest seeds
 
+# Loopback names are always served; set the address people use, e.g.
+#   docker run -e FOOTNOTE_PUBLIC_URL=https://qa.example.com ...
+# (any other Host header gets 400: the defence against DNS rebinding).
+ENV FOOTNOTE_PUBLIC_URL=""
 EXPOSE 8000
 HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz')"
 CMD ["footnote", "serve", "--host", "0.0.0.0", "--port", "8000"]
