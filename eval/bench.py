@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.harness import load_dataset
+from eval.harness import load_dataset, percentile
 from index.chunk import chunk_document
 from index.clean import content_spans
 from index.embed import OnnxEmbedder, SentenceTransformerEmbedder
@@ -34,11 +34,6 @@ BIN = Path(sys.executable).parent
 REQUESTS = 240
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def _latency(pipeline: Pipeline, questions: list[str], n: int) -> tuple[float, float]:
     for q in questions[:10]:
         pipeline.ask(q)  # warm-up
@@ -47,7 +42,7 @@ def _latency(pipeline: Pipeline, questions: list[str], n: int) -> tuple[float, f
         began = time.perf_counter()
         pipeline.ask(questions[i % len(questions)])
         times.append((time.perf_counter() - began) * 1000)
-    return statistics.median(times), _pct(times, 0.95)
+    return statistics.median(times), percentile(times, 95)
 
 
 def _synthetic(store: Store, n: int, seed_chunks: list[Chunk]) -> None:
@@ -132,7 +127,7 @@ def _serve_figures(settings: Settings, questions: list[str]) -> tuple[float, flo
                     times.append((time.perf_counter() - t) * 1000)
         status = Path(f"/proc/{proc.pid}/status").read_text()
         rss_mb = int(next(ln for ln in status.splitlines() if ln.startswith("VmHWM")).split()[1]) / 1024
-        return cold, statistics.median(times), _pct(times, 0.95), rss_mb
+        return cold, statistics.median(times), percentile(times, 95), rss_mb
     finally:
         proc.terminate()
         proc.wait(timeout=15)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from eval.chart import metrics_svg
 from eval.judge import Judge, load_judge
@@ -202,17 +203,15 @@ def evaluate(items: Sequence[Item], answer: Answerer, texts: dict[str, str], jud
         "citation_precision": ratio(precise, cites),
         "abstention_accuracy": ratio(sum(r["abstained"] for r in unanswerable), len(unanswerable)),
         "false_abstention_rate": ratio(sum(r["abstained"] for r in answerable), len(answerable)),
-        "latency_p50_ms": round(statistics.median(latencies), 2) if latencies else 0.0,
-        "latency_p95_ms": round(_p95(latencies), 2),
+        "latency_p50_ms": round(percentile(latencies, 50), 2),
+        "latency_p95_ms": round(percentile(latencies, 95), 2),
     }
     return {"metrics": metrics, "items": rows}
 
 
-def _p95(values: list[float]) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) of measured values, one of them (0.0 when there are none)."""
+    return float(np.percentile(values, q, method="nearest")) if len(values) else 0.0
 
 
 def gate(report: dict[str, Any], baseline: dict[str, Any]) -> list[str]:

@@ -35,8 +35,7 @@ def events(answer: Answer) -> Iterator[dict[str, str]]:
                 if n not in sent:
                     sent.add(n)
                     yield _event("citation", asdict(by_id[n]))
-            markers = "".join(f"[{n}]" for n in sentence.citations)
-            yield _event("delta", {"text": f"{' ' if i else ''}{sentence.text} {markers}"})
+            yield _event("delta", {"text": f"{' ' if i else ''}{sentence.render()}"})
         yield _event("done", body)
     except Exception:  # the stream has started: report in-band, never a broken connection
         log.exception("streaming an answer failed")

@@ -29,6 +29,10 @@ class Sentence:
     text: str
     citations: list[int]
 
+    def render(self) -> str:
+        """The sentence as the answer shows it: its text, then its [n] markers."""
+        return f"{self.text} " + "".join(f"[{n}]" for n in self.citations)
+
 
 @dataclass(slots=True)
 class Answer:
@@ -44,7 +48,7 @@ class Answer:
     @classmethod
     def of(cls, sentences: list[Sentence], citations: list[Citation]) -> Answer:
         """An answer whose text is its sentences, each followed by its [n] markers."""
-        text = " ".join(f"{s.text} " + "".join(f"[{n}]" for n in s.citations) for s in sentences)
+        text = " ".join(s.render() for s in sentences)
         return cls(answer=text, abstained=False, reason=None, citations=citations, sentences=sentences)
 
     @classmethod
