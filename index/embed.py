@@ -138,7 +138,7 @@ class OnnxEmbedder:
         )
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        # Texts go in as they are, zero-width characters included (index.tokenize.ZERO_WIDTH): the
+        # Texts go in as they are, zero-width characters included (index.text.ZERO_WIDTH): the
         # model's BertNormalizer (clean_text) drops every Unicode format character already, for this
         # and the reference embedder alike (tests/index/test_embed_zero_width.py).
         enc = self._tok.encode_batch(texts)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from index.embed import OnnxEmbedder
 from index.retrieve import Filters, Retriever
 from index.store import Store, open_client
-from index.tokenize import without_zero_width
+from index.text import without_zero_width
 from index.types import Hit
 from service.cite import cite
 from service.compose import Composer, ExtractiveComposer

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from index.embed import OnnxEmbedder, SentenceTransformerEmbedder
-from index.tokenize import ZERO_WIDTH
+from index.text import ZERO_WIDTH
 
 pytestmark = pytest.mark.slow
 
