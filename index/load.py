@@ -146,11 +146,37 @@ def load_document(path: Path) -> Document | None:
     )
 
 
+def _admitted(path: Path, root: Path) -> bool:
+    """Whether `path` is an article file of the folder `root`, warning about what is left out."""
+    if path.is_symlink():
+        try:
+            target = path.resolve()
+        except RuntimeError:  # a loop of links
+            log.warning("skipped %s: a broken link", path.name)
+            return False
+        # A link resolving inside the folder is followed: it shows nothing the folder does not
+        # already hold, and it lets an operator publish one file of a sub-folder by name
+        # (latest.txt -> archive/2024-05.txt). A link out would serve whatever it points at.
+        if not target.is_relative_to(root):
+            log.warning("skipped %s: a link out of the folder", path.name)
+            return False
+    if path.is_dir():
+        log.warning("ignored sub-folder %s/ (only the folder's own files are ingested)", path.name)
+        return False
+    if path.suffix.lower() not in SUFFIXES:
+        return False
+    if not path.is_file():
+        log.warning("skipped %s: %s", path.name, "a broken link" if path.is_symlink() else "not a file")
+        return False
+    return True
+
+
 def load_folder(folder: Path) -> list[Document]:
-    """Load every *.txt / *.md file in `folder`; CorpusError when there is nothing to load."""
+    """Load every *.txt / *.md file directly in `folder`; CorpusError when there is nothing to load."""
     if not folder.is_dir():
         raise CorpusError(f"corpus folder not found: {folder}")
-    paths = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+    root = folder.resolve()
+    paths = [p for p in sorted(folder.iterdir()) if _admitted(p, root)]
     if not paths:
         raise CorpusError(f"no .txt or .md files in {folder}")
     docs = [d for d in (load_document(p) for p in paths) if d is not None]

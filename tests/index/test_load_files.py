@@ -1,0 +1,53 @@
+"""What load_folder reads and refuses: links, sub-folders, byte order marks, CRLF, huge files."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from index.load import load_folder
+
+ARTICLE = "Kyiv and Moscow met today. They agreed on nothing at all, officials said.\n"
+
+
+def test_load_folder__skips_a_link_out_of_the_folder_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("The launch codes are kept in the second drawer, he said.\n")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(ARTICLE)
+    (corpus / "notes.txt").symlink_to(outside / "secret.txt")
+    (corpus / "up.md").symlink_to("../outside/secret.txt")
+    (corpus / "elsewhere").symlink_to(outside, target_is_directory=True)
+    with caplog.at_level(logging.WARNING):
+        docs = load_folder(corpus)
+    assert [d.source for d in docs] == ["good.txt"]
+    assert "skipped notes.txt: a link out of the folder" in caplog.messages
+    assert "skipped up.md: a link out of the folder" in caplog.messages
+    assert "skipped elsewhere: a link out of the folder" in caplog.messages
+    assert not any("secret" in d.text for d in docs)
+
+
+def test_load_folder__follows_a_link_that_stays_inside_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text(ARTICLE)
+    (tmp_path / "alias.txt").symlink_to("good.txt")
+    assert [d.source for d in load_folder(tmp_path)] == ["alias.txt", "good.txt"]
+
+
+def test_load_folder__reports_ignored_sub_folders_and_broken_links(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "good.txt").write_text(ARTICLE)
+    (tmp_path / "drafts").mkdir()
+    (tmp_path / "drafts" / "draft.txt").write_text(ARTICLE)
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "deleted.txt")
+    with caplog.at_level(logging.WARNING):
+        docs = load_folder(tmp_path)
+    assert [d.source for d in docs] == ["good.txt"]
+    assert "ignored sub-folder drafts/ (only the folder's own files are ingested)" in caplog.messages
+    assert "skipped gone.txt: a broken link" in caplog.messages
