@@ -1,4 +1,9 @@
-"""Load: read article files exactly as they are and read their title, author and date."""
+"""Load: read article files exactly as they are and read their title, author and date.
+
+The stored text of a file — what every citation's offsets point into — is its bytes decoded
+as UTF-8 with a leading byte order mark removed and no newline translation: a `\r\n` stays
+two characters, so `open(path, encoding="utf-8-sig", newline="").read()` gives it back.
+"""
 
 from __future__ import annotations
 
@@ -122,7 +127,8 @@ def load_document(path: Path) -> Document | None:
         log.warning("skipped %s: binary file", path.name)
         return None
     try:
-        text = raw.decode("utf-8")
+        # "utf-8-sig" drops a leading BOM, which would otherwise open the title and hide the date
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         log.warning("skipped %s: not UTF-8 (%s)", path.name, exc.reason)
         return None

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from index.load import load_folder
+from index.chunk import chunk_document
+from index.load import load_document, load_folder
+from tests.conftest import SEEDS
 
 ARTICLE = "Kyiv and Moscow met today. They agreed on nothing at all, officials said.\n"
+SEED_PATHS = sorted(SEEDS.glob("*.txt"))
 
 
 def test_load_folder__skips_a_link_out_of_the_folder_with_a_warning(
@@ -51,3 +54,18 @@ def test_load_folder__reports_ignored_sub_folders_and_broken_links(
     assert [d.source for d in docs] == ["good.txt"]
     assert "ignored sub-folder drafts/ (only the folder's own files are ingested)" in caplog.messages
     assert "skipped gone.txt: a broken link" in caplog.messages
+
+
+@pytest.mark.parametrize("seed", SEED_PATHS, ids=lambda p: p.name[:3])
+def test_load_document__a_byte_order_mark_changes_neither_metadata_nor_chunks(
+    seed: Path, tmp_path: Path
+) -> None:
+    bom = tmp_path / seed.name
+    bom.write_bytes(b"\xef\xbb\xbf" + seed.read_bytes())
+    original, got = load_document(seed), load_document(bom)
+    assert original is not None and got is not None
+    assert (got.title, got.author, got.published) == (original.title, original.author, original.published)
+    assert got.text == original.text  # the stored text is the file without its BOM
+    chunks = chunk_document(got)
+    assert [c.text for c in chunks] == [c.text for c in chunk_document(original)]
+    assert all(got.text[c.start : c.end] == c.text for c in chunks)
