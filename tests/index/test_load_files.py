@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
 
 from index.chunk import chunk_document
+from index.ingest import ingest_folder
 from index.load import load_document, load_folder
-from tests.conftest import SEEDS
+from index.store import Store
+from tests.conftest import ROOT, SEEDS, FakeEmbedder
 
 ARTICLE = "Kyiv and Moscow met today. They agreed on nothing at all, officials said.\n"
 SEED_PATHS = sorted(SEEDS.glob("*.txt"))
@@ -69,3 +72,35 @@ def test_load_document__a_byte_order_mark_changes_neither_metadata_nor_chunks(
     chunks = chunk_document(got)
     assert [c.text for c in chunks] == [c.text for c in chunk_document(original)]
     assert all(got.text[c.start : c.end] == c.text for c in chunks)
+
+
+@pytest.mark.parametrize("seed", SEED_PATHS, ids=lambda p: p.name[:3])
+def test_load_document__a_crlf_file_keeps_its_offsets_metadata_and_chunks(seed: Path, tmp_path: Path) -> None:
+    crlf = tmp_path / seed.name
+    crlf.write_bytes(seed.read_bytes().replace(b"\n", b"\r\n"))
+    original, got = load_document(seed), load_document(crlf)
+    assert original is not None and got is not None
+    assert (got.title, got.author, got.published) == (original.title, original.author, original.published)
+    with open(crlf, encoding="utf-8", newline="") as f:  # the README's check
+        on_disk = f.read()
+    assert got.text == on_disk
+    chunks = chunk_document(got)
+    assert len(chunks) == len(chunk_document(original))
+    assert all(on_disk[c.start : c.end] == c.text and "\r" not in c.text for c in chunks)
+
+
+def test_readme__its_citation_check_holds_for_stored_crlf_and_bom_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: Store, fake_embedder: FakeEmbedder
+) -> None:
+    (check,) = re.findall(r"For every citation, `(.+?)`", (ROOT / "README.md").read_text(encoding="utf-8"))
+    (tmp_path / "seeds").mkdir()
+    for seed in SEED_PATHS[:2]:
+        raw = seed.read_bytes()
+        (tmp_path / "seeds" / f"crlf_{seed.name}").write_bytes(raw.replace(b"\n", b"\r\n"))
+        (tmp_path / "seeds" / f"bom_{seed.name}").write_bytes(b"\xef\xbb\xbf" + raw)
+    monkeypatch.chdir(tmp_path)  # the sentence opens "seeds/" + source, as a reader would run it
+    ingest_folder(Path("seeds"), store, fake_embedder)
+    chunks = store.all_chunks()  # what answers cite, as the index holds it
+    assert {c.source for c in chunks} == {p.name for p in Path("seeds").iterdir()}
+    for c in chunks:
+        assert eval(check, {"source": c.source, "start": c.start, "end": c.end, "quote": c.text}), c
