@@ -17,11 +17,14 @@ from index.clean import content_spans
 from index.errors import CorpusError
 from index.types import Document
 
-__all__ = ["SUFFIXES", "load_document", "load_folder", "parse_date"]
+__all__ = ["MAX_FILE_BYTES", "SUFFIXES", "load_document", "load_folder", "parse_date"]
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md")
+# The seed articles are 4-9 kB and even a book-length feature stays under 1 MB, so a 20 MB
+# file is a dump or a mistake; embedding it would hold the whole ingest up for many minutes.
+MAX_FILE_BYTES = 20_000_000
 _HEADER_LINES = 8  # publication metadata sits above the article body
 
 _MONTHS = {
@@ -120,8 +123,22 @@ def _title(header: list[str]) -> str | None:
     return None
 
 
-def load_document(path: Path) -> Document | None:
-    """Read one file; None (with a warning naming it) when it is empty, binary or not UTF-8."""
+def _size(n: int) -> str:
+    """Decimal units with at most one decimal: 2_960 -> '3 kB', 25_300_000 -> '25.3 MB'."""
+    for unit, scale in (("MB", 1_000_000), ("kB", 1_000)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} bytes"
+
+
+def load_document(path: Path, max_file_bytes: int = MAX_FILE_BYTES) -> Document | None:
+    """Read one file; None (with a warning naming it) when it is too big, empty, binary or not UTF-8."""
+    size = path.stat().st_size
+    if size > max_file_bytes:  # decided before reading, so a huge file never reaches memory
+        log.warning(
+            "skipped %s: %s is over the %s limit per file", path.name, _size(size), _size(max_file_bytes)
+        )
+        return None
     raw = path.read_bytes()
     if b"\x00" in raw:
         log.warning("skipped %s: binary file", path.name)
@@ -177,7 +194,7 @@ def _admitted(path: Path, root: Path) -> bool:
     return True
 
 
-def load_folder(folder: Path) -> list[Document]:
+def load_folder(folder: Path, max_file_bytes: int = MAX_FILE_BYTES) -> list[Document]:
     """Load every *.txt / *.md file directly in `folder`; CorpusError when there is nothing to load."""
     if not folder.is_dir():
         raise CorpusError(f"corpus folder not found: {folder}")
@@ -185,7 +202,7 @@ def load_folder(folder: Path) -> list[Document]:
     paths = [p for p in sorted(folder.iterdir()) if _admitted(p, root)]
     if not paths:
         raise CorpusError(f"no .txt or .md files in {folder}")
-    docs = [d for d in (load_document(p) for p in paths) if d is not None]
+    docs = [d for d in (load_document(p, max_file_bytes) for p in paths) if d is not None]
     if not docs:
         raise CorpusError(f"no readable article in {folder}: every file was skipped")
     return docs

@@ -10,7 +10,7 @@ import pytest
 
 from index.chunk import chunk_document
 from index.ingest import ingest_folder
-from index.load import load_document, load_folder
+from index.load import MAX_FILE_BYTES, load_document, load_folder
 from index.store import Store
 from tests.conftest import ROOT, SEEDS, FakeEmbedder
 
@@ -104,3 +104,28 @@ def test_readme__its_citation_check_holds_for_stored_crlf_and_bom_files(
     assert {c.source for c in chunks} == {p.name for p in Path("seeds").iterdir()}
     for c in chunks:
         assert eval(check, {"source": c.source, "start": c.start, "end": c.end, "quote": c.text}), c
+
+
+def test_load_folder__skips_a_file_over_the_size_limit_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "good.txt").write_text(ARTICLE)
+    (tmp_path / "big.txt").write_text(ARTICLE * 40)  # 2,960 bytes
+    with caplog.at_level(logging.WARNING):
+        docs = load_folder(tmp_path, max_file_bytes=2_000)
+    assert [d.source for d in docs] == ["good.txt"]
+    assert "skipped big.txt: 3 kB is over the 2 kB limit per file" in caplog.messages
+    assert load_document(tmp_path / "big.txt", max_file_bytes=2_000) is None
+    assert load_document(tmp_path / "big.txt") is not None
+
+
+def test_load_document__a_file_over_the_default_limit_is_skipped_unread(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as f:
+        f.truncate(25_300_000)  # sparse: if it were read it would be a "binary file" of NULs
+    assert MAX_FILE_BYTES == 20_000_000
+    with caplog.at_level(logging.WARNING):
+        assert load_document(huge) is None
+    assert caplog.messages == ["skipped huge.txt: 25.3 MB is over the 20 MB limit per file"]
