@@ -13,7 +13,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from index.clean import content_spans
+from index.clean import content_spans, without_links
 from index.errors import CorpusError
 from index.types import Document
 
@@ -50,7 +50,6 @@ _MONTHS = {
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _WORD_DATE = re.compile(r"\b([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})\b")
 _DATE_CUE = re.compile(r"^\s*(?:date|published|updated|posted)\b", re.IGNORECASE)
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _BYLINE = re.compile(r"^\s*(?:written\s+)?by\s+(.+?)(?:\s+on\s+.*)?$", re.IGNORECASE)
 _BULLET_NAME = re.compile(r"^\s*-\s+((?:[A-Z][\w'’.-]+\s?){2,4})$")
 _HEADING = re.compile(r"^\s*#{1,2}\s+(.+?)\s*$")
@@ -86,7 +85,7 @@ def _published(header: list[str]) -> str | None:
     # A date counts only on a short metadata line or after an explicit cue, so a date
     # mentioned in the first sentence of the story is never taken for the publication date.
     for line in header:
-        words = len(_LINK.sub(r"\1", line).split())
+        words = len(without_links(line).split())
         if words <= 12 or _DATE_CUE.match(line):
             found = parse_date(line)
             if found:
@@ -96,7 +95,7 @@ def _published(header: list[str]) -> str | None:
 
 def _author(header: list[str]) -> str | None:
     for line in header:
-        plain = _LINK.sub(r"\1", line)
+        plain = without_links(line)
         m = _BYLINE.match(plain)
         if m and len(m[1].split()) <= 6:
             return m[1].strip()
@@ -112,7 +111,7 @@ def _title(header: list[str]) -> str | None:
         if m:
             return m[1]
     for line in header:
-        plain = _LINK.sub(r"\1", line)
+        plain = without_links(line)
         if _BYLINE.match(plain) or _BULLET_NAME.match(plain):
             continue
         if _DATE_CUE.match(plain):
