@@ -173,7 +173,7 @@ def _admitted(path: Path, root: Path) -> bool:
     if path.is_symlink():
         try:
             target = path.resolve()
-        except RuntimeError:  # a loop of links
+        except (OSError, RuntimeError):  # a loop of links (RuntimeError before Python 3.13)
             log.warning("skipped %s: a broken link", path.name)
             return False
         # A link resolving inside the folder is followed: it shows nothing the folder does not

@@ -52,11 +52,13 @@ def test_load_folder__reports_ignored_sub_folders_and_broken_links(
     (tmp_path / "drafts").mkdir()
     (tmp_path / "drafts" / "draft.txt").write_text(ARTICLE)
     (tmp_path / "gone.txt").symlink_to(tmp_path / "deleted.txt")
+    (tmp_path / "loop.txt").symlink_to("loop.txt")
     with caplog.at_level(logging.WARNING):
         docs = load_folder(tmp_path)
     assert [d.source for d in docs] == ["good.txt"]
     assert "ignored sub-folder drafts/ (only the folder's own files are ingested)" in caplog.messages
     assert "skipped gone.txt: a broken link" in caplog.messages
+    assert "skipped loop.txt: a broken link" in caplog.messages
 
 
 @pytest.mark.parametrize("seed", SEED_PATHS, ids=lambda p: p.name[:3])
