@@ -1,4 +1,9 @@
-"""Load: read article files exactly as they are and read their title, author and date."""
+"""Load: read article files exactly as they are and read their title, author and date.
+
+The stored text of a file — what every citation's offsets point into — is its bytes decoded
+as UTF-8 with a leading byte order mark removed and no newline translation: a `\r\n` stays
+two characters, so `open(path, encoding="utf-8-sig", newline="").read()` gives it back.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,18 @@ import re
 from datetime import date
 from pathlib import Path
 
-from index.clean import content_spans
+from index.clean import content_spans, without_links
 from index.errors import CorpusError
 from index.types import Document
 
-__all__ = ["SUFFIXES", "load_document", "load_folder", "parse_date"]
+__all__ = ["MAX_FILE_BYTES", "SUFFIXES", "load_document", "load_folder", "parse_date"]
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md")
+# The seed articles are 4-9 kB and even a book-length feature stays under 1 MB, so a 20 MB
+# file is a dump or a mistake; embedding it would hold the whole ingest up for many minutes.
+MAX_FILE_BYTES = 20_000_000
 _HEADER_LINES = 8  # publication metadata sits above the article body
 
 _MONTHS = {
@@ -42,7 +50,6 @@ _MONTHS = {
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _WORD_DATE = re.compile(r"\b([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})\b")
 _DATE_CUE = re.compile(r"^\s*(?:date|published|updated|posted)\b", re.IGNORECASE)
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _BYLINE = re.compile(r"^\s*(?:written\s+)?by\s+(.+?)(?:\s+on\s+.*)?$", re.IGNORECASE)
 _BULLET_NAME = re.compile(r"^\s*-\s+((?:[A-Z][\w'’.-]+\s?){2,4})$")
 _HEADING = re.compile(r"^\s*#{1,2}\s+(.+?)\s*$")
@@ -78,7 +85,7 @@ def _published(header: list[str]) -> str | None:
     # A date counts only on a short metadata line or after an explicit cue, so a date
     # mentioned in the first sentence of the story is never taken for the publication date.
     for line in header:
-        words = len(_LINK.sub(r"\1", line).split())
+        words = len(without_links(line).split())
         if words <= 12 or _DATE_CUE.match(line):
             found = parse_date(line)
             if found:
@@ -88,7 +95,7 @@ def _published(header: list[str]) -> str | None:
 
 def _author(header: list[str]) -> str | None:
     for line in header:
-        plain = _LINK.sub(r"\1", line)
+        plain = without_links(line)
         m = _BYLINE.match(plain)
         if m and len(m[1].split()) <= 6:
             return m[1].strip()
@@ -104,7 +111,7 @@ def _title(header: list[str]) -> str | None:
         if m:
             return m[1]
     for line in header:
-        plain = _LINK.sub(r"\1", line)
+        plain = without_links(line)
         if _BYLINE.match(plain) or _BULLET_NAME.match(plain):
             continue
         if _DATE_CUE.match(plain):
@@ -115,14 +122,29 @@ def _title(header: list[str]) -> str | None:
     return None
 
 
-def load_document(path: Path) -> Document | None:
-    """Read one file; None (with a warning naming it) when it is empty, binary or not UTF-8."""
+def _size(n: int) -> str:
+    """Decimal units with at most one decimal: 2_960 -> '3 kB', 25_300_000 -> '25.3 MB'."""
+    for unit, scale in (("MB", 1_000_000), ("kB", 1_000)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} bytes"
+
+
+def load_document(path: Path, max_file_bytes: int = MAX_FILE_BYTES) -> Document | None:
+    """Read one file; None (with a warning naming it) when it is too big, empty, binary or not UTF-8."""
+    size = path.stat().st_size
+    if size > max_file_bytes:  # decided before reading, so a huge file never reaches memory
+        log.warning(
+            "skipped %s: %s is over the %s limit per file", path.name, _size(size), _size(max_file_bytes)
+        )
+        return None
     raw = path.read_bytes()
     if b"\x00" in raw:
         log.warning("skipped %s: binary file", path.name)
         return None
     try:
-        text = raw.decode("utf-8")
+        # "utf-8-sig" drops a leading BOM, which would otherwise open the title and hide the date
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         log.warning("skipped %s: not UTF-8 (%s)", path.name, exc.reason)
         return None
@@ -146,14 +168,40 @@ def load_document(path: Path) -> Document | None:
     )
 
 
-def load_folder(folder: Path) -> list[Document]:
-    """Load every *.txt / *.md file in `folder`; CorpusError when there is nothing to load."""
+def _admitted(path: Path, root: Path) -> bool:
+    """Whether `path` is an article file of the folder `root`, warning about what is left out."""
+    if path.is_symlink():
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # a loop of links (RuntimeError before Python 3.13)
+            log.warning("skipped %s: a broken link", path.name)
+            return False
+        # A link resolving inside the folder is followed: it shows nothing the folder does not
+        # already hold, and it lets an operator publish one file of a sub-folder by name
+        # (latest.txt -> archive/2024-05.txt). A link out would serve whatever it points at.
+        if not target.is_relative_to(root):
+            log.warning("skipped %s: a link out of the folder", path.name)
+            return False
+    if path.is_dir():
+        log.warning("ignored sub-folder %s/ (only the folder's own files are ingested)", path.name)
+        return False
+    if path.suffix.lower() not in SUFFIXES:
+        return False
+    if not path.is_file():
+        log.warning("skipped %s: %s", path.name, "a broken link" if path.is_symlink() else "not a file")
+        return False
+    return True
+
+
+def load_folder(folder: Path, max_file_bytes: int = MAX_FILE_BYTES) -> list[Document]:
+    """Load every *.txt / *.md file directly in `folder`; CorpusError when there is nothing to load."""
     if not folder.is_dir():
         raise CorpusError(f"corpus folder not found: {folder}")
-    paths = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+    root = folder.resolve()
+    paths = [p for p in sorted(folder.iterdir()) if _admitted(p, root)]
     if not paths:
         raise CorpusError(f"no .txt or .md files in {folder}")
-    docs = [d for d in (load_document(p) for p in paths) if d is not None]
+    docs = [d for d in (load_document(p, max_file_bytes) for p in paths) if d is not None]
     if not docs:
         raise CorpusError(f"no readable article in {folder}: every file was skipped")
     return docs
