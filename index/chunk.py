@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 
+from index.text import MONTH_ABBREVIATIONS
 from index.types import Chunk, Document
 
 __all__ = ["chunk_document", "split_sentences"]
@@ -44,22 +45,11 @@ _ABBREVIATIONS = frozenset(
         "ltd",
         "co",
         "corp",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
         "approx",
         "est",
         "dept",
         "univ",
+        *MONTH_ABBREVIATIONS,  # "Dec. 14"
     ]
 )
 _OPENERS = "\"“‘'([*"

@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+from index.text import BYLINE, DATE_CUE
 from index.types import Span
 
 __all__ = ["content_spans", "without_links"]
@@ -67,8 +68,7 @@ _LINK = re.compile(_LINK_SRC)
 _LINK_ONLY = re.compile(rf"^(?:{_LINK_SRC}[\s,.|]*)+$")
 _LABELLED_LINKS = re.compile(r"^[\w’' -]{1,40}:\s*\[")  # "Region: [Europe](#), ..."
 _URL_START = re.compile(r"^(?:https?://|www\.)\S", re.IGNORECASE)
-_BYLINE = re.compile(r"^(?:written\s+)?by\s+\[?[A-Z]", re.IGNORECASE)
-_DATE_PREFIX = re.compile(r"^\s*(?:date|published|updated|posted)\s+\d{4}-\d{2}-\d{2}\s*", re.I)
+_ISO_DATE_AFTER_CUE = re.compile(r"\s+\d{4}-\d{2}-\d{2}\s*")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _SECTION_BREAK = re.compile(r"^[-*_=\s]+$")
 _TERMINAL = re.compile(r"(?:[.!?…][\"”’)]*|:)$")
@@ -117,7 +117,7 @@ def _is_link_heavy(line: str) -> bool:
 
 def _is_prose(line: str, repeated: bool) -> bool:
     words = line.split()
-    if not words or _SECTION_BREAK.match(line) or _BYLINE.match(line):
+    if not words or _SECTION_BREAK.match(line) or BYLINE.match(line):
         return False
     if repeated and len(words) <= _SHORT_WORDS:
         return False
@@ -157,9 +157,10 @@ def content_spans(text: str, title: str | None = None) -> list[Span]:
         if skip_below is not None or not _is_prose(line, seen[_key(line)] > 1):
             continue
         lead = len(raw) - len(raw.lstrip())
-        prefix = _DATE_PREFIX.match(raw[lead:])
-        if prefix:
-            lead += prefix.end()
+        cue = DATE_CUE.match(raw[lead:])  # "Published 2024-02-15 The story…": keep the story
+        dated = _ISO_DATE_AFTER_CUE.match(raw[lead:], cue.end()) if cue else None
+        if dated:
+            lead += dated.end()
         s, e = start + lead, start + len(raw.rstrip())
         if e > s:
             spans.append((Span(s, e), bool(title_key) and line.casefold() == title_key))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from index.clean import content_spans, without_links
 from index.errors import CorpusError
+from index.text import BYLINE, DATE_CUE, MONTHS
 from index.types import Document
 
 __all__ = ["MAX_FILE_BYTES", "SUFFIXES", "load_document", "load_folder", "parse_date"]
@@ -27,30 +28,8 @@ SUFFIXES = (".txt", ".md")
 MAX_FILE_BYTES = 20_000_000
 _HEADER_LINES = 8  # publication metadata sits above the article body
 
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ]
-    )
-    for m in names
-}
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _WORD_DATE = re.compile(r"\b([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})\b")
-_DATE_CUE = re.compile(r"^\s*(?:date|published|updated|posted)\b", re.IGNORECASE)
-_BYLINE = re.compile(r"^\s*(?:written\s+)?by\s+(.+?)(?:\s+on\s+.*)?$", re.IGNORECASE)
 _BULLET_NAME = re.compile(r"^\s*-\s+((?:[A-Z][\w'’.-]+\s?){2,4})$")
 _HEADING = re.compile(r"^\s*#{1,2}\s+(.+?)\s*$")
 
@@ -63,7 +42,7 @@ def parse_date(text: str) -> str | None:
         if d:
             found.append((m.start(), d))
     for m in _WORD_DATE.finditer(text):
-        month = _MONTHS.get(m[1].lower())
+        month = MONTHS.get(m[1].lower())
         d = _safe_date(int(m[3]), month, int(m[2])) if month else None
         if d:
             found.append((m.start(), d))
@@ -86,7 +65,7 @@ def _published(header: list[str]) -> str | None:
     # mentioned in the first sentence of the story is never taken for the publication date.
     for line in header:
         words = len(without_links(line).split())
-        if words <= 12 or _DATE_CUE.match(line):
+        if words <= 12 or DATE_CUE.match(line):
             found = parse_date(line)
             if found:
                 return found
@@ -96,7 +75,7 @@ def _published(header: list[str]) -> str | None:
 def _author(header: list[str]) -> str | None:
     for line in header:
         plain = without_links(line)
-        m = _BYLINE.match(plain)
+        m = BYLINE.match(plain)
         if m and len(m[1].split()) <= 6:
             return m[1].strip()
         m = _BULLET_NAME.match(plain)
@@ -112,10 +91,10 @@ def _title(header: list[str]) -> str | None:
             return m[1]
     for line in header:
         plain = without_links(line)
-        if _BYLINE.match(plain) or _BULLET_NAME.match(plain):
+        if BYLINE.match(plain) or _BULLET_NAME.match(plain):
             continue
-        if _DATE_CUE.match(plain):
-            plain = _ISO_DATE.sub("", _DATE_CUE.sub("", plain, count=1), count=1)
+        if DATE_CUE.match(plain):
+            plain = _ISO_DATE.sub("", DATE_CUE.sub("", plain, count=1), count=1)
         plain = plain.strip(" -#")
         if plain and not (parse_date(plain) and len(plain.split()) <= 5):
             return plain

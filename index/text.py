@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "BYLINE",
+    "DATE_CUE",
     "MONTHS",
     "MONTH_ABBREVIATIONS",
     "ZERO_WIDTH",
@@ -40,6 +42,10 @@ MONTHS: dict[str, int] = {
 MONTH_ABBREVIATIONS = frozenset(a for short in _MONTH_NAMES.values() for a in short)
 _FULL_NAME = {a: full.capitalize() for full, short in _MONTH_NAMES.items() for a in short}
 _MONTH_ABBREVIATION = re.compile(r"\b(" + "|".join(a.capitalize() for a in _FULL_NAME) + r")\.")
+# "By Jane Doe", "Written by [Jane Doe](…) on May 2": the author's name in group 1
+BYLINE = re.compile(r"^\s*(?:written\s+)?by\s+(\[?[^\W\d_].*?)(?:\s+on\s+.*)?$", re.IGNORECASE)
+# a metadata line that announces a date: "Published 2024-02-15", "Updated: ..."
+DATE_CUE = re.compile(r"^\s*(?:date|published|updated|posted)\b:?", re.IGNORECASE)
 _ACRONYM = re.compile(r"\b((?:[A-Za-z]\.){2,})")
 
 # Invisible characters that can sit inside a word (pasted from web pages, or typed to dodge

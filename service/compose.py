@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from index.text import MONTHS
 from index.tokenize import content_terms
 from index.types import Chunk, Hit
 
@@ -62,8 +63,7 @@ _HOW_MANY = re.compile(
     r"\b(how (many|much|large|big)|what (percentage|share|proportion|number|amount|size))\b", re.I
 )
 _DATE_LIKE = re.compile(
-    r"\b(19|20)\d\d\b|\b(January|February|March|April|May|June|July|August|September|October|"
-    r"November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b\.?|"
+    r"\b(19|20)\d\d\b|\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b\.?|"
     r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
 )
 _NUMBER = re.compile(r"\d")
