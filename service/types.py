@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Answer", "Citation", "Sentence"]
+__all__ = ["MARKER", "Answer", "Citation", "Sentence"]
+
+MARKER = re.compile(r"\[(\d+)\]")  # [n] in an answer's text: citation n supports what precedes it
 
 
 @dataclass(frozen=True, slots=True)
