@@ -1,4 +1,9 @@
-"""Cite: give every drafted sentence [n] markers that point at exact source spans."""
+"""Cite: give every drafted sentence [n] markers that point at exact source spans.
+
+A citation's quote is the chunk's text as the index holds it, not a slice of the document cite
+could take itself: verify then checks the index's offsets against the live document's stored
+text, so a chunk that no longer matches it (or whose document is gone) is caught, not re-quoted.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from service.types import Answer, Citation, Sentence
 __all__ = ["cite"]
 
 
-def cite(draft: Draft, texts: dict[str, str]) -> Answer:
+def cite(draft: Draft) -> Answer:
     """Number the supporting spans in order of first use and attach them to each sentence."""
     if draft.abstain_reason is not None or not draft.sentences:
         return Answer.abstain(draft.abstain_reason or "The sources don't answer this question.")
@@ -28,7 +33,7 @@ def cite(draft: Draft, texts: dict[str, str]) -> Answer:
                         source=c.source,
                         start=c.start,
                         end=c.end,
-                        quote=texts[c.source][c.start : c.end],
+                        quote=c.text,
                         title=hit.title,
                         published=hit.published,
                         score=round(hit.dense or 0.0, 4),

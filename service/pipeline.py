@@ -68,7 +68,7 @@ class Pipeline:
         # compose an answer from them
         draft = self.composer.compose(asked.question, hits, asked.context)
         # cite every sentence to its exact span
-        answer = cite(draft, self.texts)
+        answer = cite(draft)
         # verify every citation against the source text before it leaves
         answer = verify(answer, self.texts)
         answer.standalone_question = asked.standalone

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Answer", "Citation", "Sentence"]
+__all__ = ["MARKER", "Answer", "Citation", "Dropped", "Sentence"]
+
+MARKER = re.compile(r"\[(\d+)\]")  # [n] in an answer's text: citation n supports what precedes it
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,14 @@ class Sentence:
         return f"{self.text} " + "".join(f"[{n}]" for n in self.citations)
 
 
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """A drafted sentence verify would not let out, and why (for logs; not in the API body yet)."""
+
+    text: str
+    reason: str
+
+
 @dataclass(slots=True)
 class Answer:
     """What /v1/ask returns."""
@@ -44,6 +55,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)
     standalone_question: str | None = None  # the question answered, once follow-ups are resolved
+    dropped: list[Dropped] = field(default_factory=list)  # what verify held back
 
     @classmethod
     def of(cls, sentences: list[Sentence], citations: list[Citation]) -> Answer:
@@ -58,4 +70,6 @@ class Answer:
 
     def to_json(self) -> dict[str, Any]:
         """The API body."""
-        return asdict(self)
+        body = asdict(self)
+        del body["dropped"]  # internal until the API decides how to show it
+        return body
