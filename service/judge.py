@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from index.text import collapse_acronyms
 from index.tokenize import STOPWORDS, stem_words
 from service.types import MARKER
 
@@ -29,7 +30,6 @@ __all__ = ["NEGATIONS", "Judge", "entails", "unsupported", "without_markers"]
 Judge = Callable[[str, str], bool]
 
 _MARKERS = re.compile(r"\s*" + MARKER.pattern)
-_ACRONYM = re.compile(r"\b((?:[A-Za-z]\.){2,})")
 _TOKEN = re.compile(r"\d(?:[\d,.]*\d)?|[^\W\d_]+(?:['’][^\W\d_]+)*")
 NEGATIONS = frozenset(
     {"not", "no", "never", "without", "none", "nor", "neither", "nobody", "nothing", "cannot"}
@@ -49,7 +49,7 @@ def without_markers(text: str) -> str:
 
 
 def _tokens(text: str) -> list[_Token]:
-    text = _ACRONYM.sub(lambda m: m.group(1).replace(".", ""), without_markers(text))
+    text = collapse_acronyms(without_markers(text))
     out: list[_Token] = []
     for raw in _TOKEN.findall(text):
         word = raw.lower().replace("’", "'")
