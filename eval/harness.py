@@ -75,17 +75,17 @@ def load_dataset(path: Path) -> list[Item]:
             continue
         try:
             raw = json.loads(line)
-            items.append(
-                Item(
-                    id=str(raw["id"]),
-                    question=str(raw["question"]),
-                    answerable=bool(raw["answerable"]),
-                    expected_sources=tuple(raw.get("expected_sources") or ()),
-                    expected_phrases=tuple(raw.get("expected_phrases") or ()),
-                    history=tuple(raw.get("history") or ()),
-                    filters=dict(raw.get("filters") or {}),
-                )
+            item = Item(
+                id=str(raw["id"]),
+                question=str(raw["question"]),
+                answerable=bool(raw["answerable"]),
+                expected_sources=tuple(raw.get("expected_sources") or ()),
+                expected_phrases=tuple(raw.get("expected_phrases") or ()),
+                history=tuple(raw.get("history") or ()),
+                filters=dict(raw.get("filters") or {}),
             )
+            item.to_filters()  # a malformed date fails here, naming its line, not mid-run
+            items.append(item)
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{n}: not a valid item ({exc})") from exc
     return items
@@ -132,7 +132,7 @@ def evaluate(items: Sequence[Item], answer: Answerer, texts: dict[str, str], jud
         refused = None
         try:
             ans, hits = answer(item)
-        except (FootnoteError, ValueError) as exc:  # e.g. a filter naming an unknown source
+        except FootnoteError as exc:  # refused on purpose, e.g. a filter naming an unknown source
             refused = f"the request was refused: {exc}"
             ans, hits = Answer(answer="", abstained=False, reason=refused), []
             checks["request_accepted"] = False

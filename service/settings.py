@@ -34,7 +34,6 @@ class Settings(BaseSettings):
     allowed_origins: str = ""  # comma-separated origins that may embed the widget (CORS allowlist)
     rate_limit: str | None = None  # e.g. "60/minute" per client; off when unset
     top_k: int = 20  # passages retrieved per question
-    max_question_chars: int = 2000
     max_body_bytes: int = 64_000
     model_dir: Path | None = None  # where the ONNX export is cached (default: <data_dir>/models)
 

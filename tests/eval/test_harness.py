@@ -126,3 +126,21 @@ def test_cli__json_report_files_and_exit_code(real_settings: Settings, tmp_path:
     ]
     assert {p.name for p in (tmp_path / "r").iterdir()} == {"eval.json", "eval.md", "eval.svg"}
     assert (tmp_path / "r" / "eval.svg").read_text().startswith("<svg")
+
+
+def test_load_dataset__a_malformed_filter_date_names_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    ok = {"id": "a", "question": "q?", "answerable": True}
+    bad.write_text(
+        json.dumps(ok) + "\n" + json.dumps({**ok, "filters": {"published_after": "Feb 2024"}}) + "\n"
+    )
+    with pytest.raises(ValueError, match=r"bad.jsonl:2: not a valid item"):
+        load_dataset(bad)
+
+
+def test_evaluate__a_bug_inside_the_pipeline_is_not_counted_as_a_refusal() -> None:
+    def broken(_: Item) -> Any:
+        raise ValueError("a bug, not a refusal")
+
+    with pytest.raises(ValueError, match="a bug, not a refusal"):
+        evaluate([Item("q", "Anything?", True, (), ())], broken, {}, entails)
