@@ -39,7 +39,7 @@ class Sentence:
 
 @dataclass(frozen=True, slots=True)
 class Dropped:
-    """A drafted sentence verify would not let out, and why (for logs; not in the API body yet)."""
+    """A drafted sentence verify would not let out, and why (the answer reports it; never said)."""
 
     text: str
     reason: str
@@ -70,6 +70,4 @@ class Answer:
 
     def to_json(self) -> dict[str, Any]:
         """The API body."""
-        body = asdict(self)
-        del body["dropped"]  # internal until the API decides how to show it
-        return body
+        return asdict(self)

@@ -15,7 +15,16 @@ def test_ask__answers_with_exact_citations(client: TestClient, corpus: Path) -> 
     r = client.post("/v1/ask", json={"question": "What troop strength is the Bundeswehr aiming for?"})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"answer", "abstained", "reason", "citations", "sentences", "standalone_question"}
+    assert set(body) == {
+        "answer",
+        "abstained",
+        "reason",
+        "citations",
+        "sentences",
+        "standalone_question",
+        "dropped",
+    }
+    assert body["dropped"] == []  # an extractive sentence is its own quote: verify drops nothing
     assert body["standalone_question"] == "What troop strength is the Bundeswehr aiming for?"
     assert not body["abstained"] and "260,000" in body["answer"]
     for c in body["citations"]:
