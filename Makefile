@@ -44,8 +44,10 @@ lint: install
 unit: install
 	$(BIN)/pytest
 
-eval: ingest  ## the grounded-answer gate: fails on a metric below its floor or a regression
+eval: ingest  ## the grounded-answer gates: the seeds, then held-out SQuAD articles in a throwaway index
 	$(BIN)/footnote eval --dataset eval/dev.jsonl --baseline eval/baseline.json
+	$(BIN)/footnote eval --corpus eval/squad/corpus --dataset eval/squad/heldout.jsonl \
+		--baseline eval/baseline_squad.json --report-dir reports/squad
 
 test: lint unit eval  ## everything CI runs
 

@@ -10,6 +10,7 @@ import argparse
 import json
 import re
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -203,10 +204,16 @@ def evaluate(items: Sequence[Item], answer: Answerer, texts: dict[str, str], jud
         "citation_precision": ratio(precise, cites),
         "abstention_accuracy": ratio(sum(r["abstained"] for r in unanswerable), len(unanswerable)),
         "false_abstention_rate": ratio(sum(r["abstained"] for r in answerable), len(answerable)),
+        # the answer's own words, markers left out, over the answers actually given
+        "mean_answer_words": round(float(np.mean(said)), 1) if (said := _answer_words(rows)) else 0.0,
         "latency_p50_ms": round(percentile(latencies, 50), 2),
         "latency_p95_ms": round(percentile(latencies, 95), 2),
     }
     return {"metrics": metrics, "items": rows}
+
+
+def _answer_words(rows: Sequence[dict[str, Any]]) -> list[int]:
+    return [len(re.sub(r"\[\d+\]", " ", r["answer"]).split()) for r in rows if not r["abstained"]]
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -249,10 +256,37 @@ def _table(metrics: dict[str, float], baseline: dict[str, Any]) -> str:
 
 def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     """`footnote eval`: print metrics, write reports, exit 1 when the gate fails."""
+    corpus: Path | None = getattr(args, "corpus", None)
+    if corpus is None:
+        return _run(args, settings)
+    # a throwaway index of `corpus`, so the served index is never touched; the ONNX export is reused
+    with tempfile.TemporaryDirectory(prefix="footnote-eval-") as tmp:
+        scratch = settings.model_copy(
+            update={"data_dir": Path(tmp), "model_dir": settings.model_cache, "chroma_url": None}
+        )
+        _ingest(corpus, scratch)
+        return _run(args, scratch)
+
+
+def _ingest(corpus: Path, settings: Settings) -> None:
+    from index.embed import OnnxEmbedder
+    from index.ingest import ingest_folder
+    from index.store import Store, open_client
+
+    store = Store(open_client(str(settings.data_dir), None), settings.namespace)
+    report = ingest_folder(corpus, store, OnnxEmbedder(settings.model_cache))
+    print(report.summary(), file=sys.stderr)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     from service.pipeline import build_pipeline
 
     items = load_dataset(args.dataset)
     pipeline = build_pipeline(settings)
+    if getattr(args, "composer", "extractive") == "top2":
+        from eval.baselines import TopTwoComposer
+
+        pipeline.composer = TopTwoComposer()
     report = evaluate(
         items,
         lambda it: pipeline.run(it.question, it.to_filters(), history=it.history),

@@ -78,7 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=_serve)
     p = sub.add_parser("eval", help="run the grounded-answer evaluation")
     p.add_argument("--dataset", type=Path, default=Path("eval/dev.jsonl"))
+    p.add_argument("--corpus", type=Path, help="evaluate on this folder, in a throwaway index")
     p.add_argument("--baseline", type=Path, default=Path("eval/baseline.json"))
+    p.add_argument(
+        "--composer", choices=("extractive", "top2"), default="extractive", help="top2: a reference"
+    )
     p.add_argument("--report-dir", type=Path, default=Path("reports"))
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-gate", action="store_true", help="report only; never fail on the baseline")

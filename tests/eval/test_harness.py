@@ -144,3 +144,37 @@ def test_evaluate__a_bug_inside_the_pipeline_is_not_counted_as_a_refusal() -> No
 
     with pytest.raises(ValueError, match="a bug, not a refusal"):
         evaluate([Item("q", "Anything?", True, (), ())], broken, {}, entails)
+
+
+def test_evaluate__mean_answer_words_counts_only_answers_given_without_markers() -> None:
+    report = evaluate(ITEMS[:3], _run, TEXTS, entails)
+    assert report["metrics"]["mean_answer_words"] == 6.0  # q1's "The treaty was signed in 1999. [1]"
+
+
+@pytest.mark.slow
+def test_cli__corpus_is_evaluated_in_a_throwaway_index(model_cache: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "dam.txt").write_text(
+        "The Dam\n\nThe river dam was finished in 1987 after ten years of work.\n\n"
+        "It holds back a lake of forty square kilometres.\n",
+        encoding="utf-8",
+    )
+    dataset = tmp_path / "set.jsonl"
+    row = {"id": "d1", "question": "When was the river dam finished?", "answerable": True}
+    dataset.write_text(json.dumps({**row, "expected_sources": ["dam.txt"], "expected_phrases": ["1987"]}))
+    data_dir = tmp_path / "served"
+    env = {**os.environ, "FOOTNOTE_DATA_DIR": str(data_dir), "FOOTNOTE_MODEL_DIR": str(model_cache)}
+    cmd = [str(BIN / "footnote"), "eval", "--corpus", str(corpus), "--dataset", str(dataset)]
+    out = subprocess.run(
+        [*cmd, "--json", "--no-gate", "--report-dir", str(tmp_path / "r"), "--baseline", str(tmp_path / "b")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["items"][0]["passed"], report["items"][0]["why_not"]
+    assert report["metrics"]["retrieval_hit_at_1"] == 1.0
+    assert not data_dir.exists()  # the served index was never created nor touched
