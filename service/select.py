@@ -1,0 +1,204 @@
+"""Select: score retrieved sentences for "this answers the question", with a fitted model.
+
+The features are computed here, the same way at training (eval/train.py) and at serve time;
+the weights come from `eval/selector.json`, fitted on SQuAD training articles (see
+eval/MODEL_CARD.md). Nothing here is tuned by hand: answer-type compatibility is a crossing of
+the question's kind with properties of the sentence, and the model learns which pairs matter.
+Scoring is numpy only; the artifact is read once, when a composer is built.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Protocol
+
+import numpy as np
+
+from index.text import MONTHS
+from index.tokenize import content_terms
+from index.types import Chunk, Hit
+
+__all__ = ["FEATURES", "Context", "Selector", "features", "question_terms"]
+
+# Words that frame a question rather than name its topic.
+FRAME = content_terms("article articles source sources mention mentioned report reported question answer")
+CONTEXT_SHARE = 0.5  # a follow-up's earlier question lends its words at half weight (see condense)
+
+# The question's kind, by its wh-word; the first pattern that matches decides.
+KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("when", re.compile(r"^\s*when\b|\b(what|which) (year|date|day|month|decade|century)\b", re.I)),
+    ("how_many", re.compile(r"\bhow (many|much|long|old|far|large|big)\b|\bwhat (percentage|share|number)", re.I)),
+    ("who", re.compile(r"\bwho(m|se)?\b", re.I)),
+    ("where", re.compile(r"\bwhere\b|\b(what|which) (city|country|place|state)\b", re.I)),
+    ("why", re.compile(r"\bwhy\b", re.I)),
+    ("how", re.compile(r"\bhow\b", re.I)),
+    ("which_what", re.compile(r"\b(what|which)\b", re.I)),
+)
+KIND_NAMES = (*(k for k, _ in KINDS), "other")
+# Properties of a sentence that an answer of some kind tends to have; which go with which kind is learned.
+PROPERTIES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("year", re.compile(r"\b\d{3,4}s?\b")),
+    ("number", re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", re.I)),
+    ("month", re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b")),
+    ("era", re.compile(r"\b(century|centuries|decade|era|dynasty|period)\b", re.I)),
+    ("percent", re.compile(r"%|\bper ?cent\b", re.I)),
+    ("money", re.compile(r"[$£€¥]|\b(dollars?|euros?|pounds?)\b", re.I)),
+    ("name", re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+")),
+    ("cause", re.compile(r"\b(because|due to|so that|in order to|since|as a result)\b", re.I)),
+)
+_ANAPHOR = re.compile(r"^[“\"]?(He|She|They|It|This|That|These|Those|His|Her|Their|Its)\b")
+
+BASE = (
+    "dense",
+    "dense_gap",  # below the best candidate's cosine
+    "bm25_norm",
+    "bm25_log",
+    "fused_rank_inv",
+    "coverage",  # IDF-weighted share of question terms in the sentence
+    "coverage_gap",
+    "coverage_previous",  # ... in the sentence before it (same paragraph)
+    "coverage_title",  # ... in the article's title and date
+    "coverage_around",  # ... in the sentence, the one before or the title
+    "novelty",  # share of the sentence's terms the question does not have: what it adds
+    "words_log",
+    "anaphor",
+)
+FEATURES: tuple[str, ...] = (
+    *BASE,
+    *(f"has_{p}" for p, _ in PROPERTIES),
+    *(f"{k}×{p}" for k in KIND_NAMES for p, _ in PROPERTIES),
+)
+
+
+class Context(Protocol):
+    """What the features need to know about the indexed articles."""
+
+    def idf(self, term: str) -> float: ...
+
+    def about(self, source: str) -> set[str]: ...
+
+    def previous(self, chunk: Chunk) -> Chunk | None: ...
+
+
+def question_kind(question: str) -> int:
+    """Index into KIND_NAMES of the question's kind."""
+    return next((i for i, (_, p) in enumerate(KINDS) if p.search(question)), len(KINDS))
+
+
+def question_terms(question: str, context: str | None, ctx: Context) -> dict[str, float]:
+    """The question's topic terms, each weighted by its IDF (a follow-up's borrowed words count less)."""
+    own = content_terms(question) - FRAME
+    borrowed = (content_terms(context) - FRAME - own) if context else set()
+    weights = {t: ctx.idf(t) for t in own}
+    weights.update({t: CONTEXT_SHARE * ctx.idf(t) for t in borrowed})
+    return {t: w for t, w in weights.items() if w > 0}
+
+
+def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | None = None) -> np.ndarray:
+    """One row of FEATURES per hit, in the hits' order."""
+    weights = question_terms(question, context, ctx)
+    total = sum(weights.values()) or 1.0
+    kind = question_kind(question)
+    top_lexical = max((h.lexical or 0.0 for h in hits), default=0.0) or 1.0
+    rows = []
+    for rank, hit in enumerate(hits):
+        terms = content_terms(hit.chunk.text)
+        prev = ctx.previous(hit.chunk)
+        before = content_terms(prev.text) if prev else set()
+        title = ctx.about(hit.chunk.source)
+
+        def cov(found: set[str]) -> float:
+            return sum(w for t, w in weights.items() if t in found) / total
+
+        props = [1.0 if p.search(hit.chunk.text) else 0.0 for _, p in PROPERTIES]
+        cross = np.zeros((len(KIND_NAMES), len(PROPERTIES)))
+        cross[kind] = props
+        rows.append(
+            [
+                hit.dense or 0.0,
+                0.0,
+                (hit.lexical or 0.0) / top_lexical,
+                float(np.log1p(hit.lexical or 0.0)),
+                1.0 / (1 + rank),
+                cov(terms),
+                0.0,
+                cov(before),
+                cov(title),
+                cov(terms | before | title),
+                len(terms - set(weights)) / max(1, len(terms)),
+                float(np.log1p(len(hit.chunk.text.split()))),
+                1.0 if _ANAPHOR.match(hit.chunk.text) else 0.0,
+                *props,
+                *cross.ravel(),
+            ]
+        )
+    x = np.array(rows, dtype=np.float64).reshape(len(hits), len(FEATURES))
+    if len(hits):
+        x[:, 1] = x[:, 0] - x[:, 0].max()
+        x[:, 6] = x[:, 5] - x[:, 5].max()
+    return x
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """The fitted scorer: P(sentence answers) per candidate, P(answer is right) per question."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    answer_coef: np.ndarray  # over `answer_features`
+    answer_intercept: float
+    threshold: float  # below this P(answer is right), abstain
+    second_ratio: float  # a second sentence is said when its P is at least this share of the best
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Selector:
+        """Build from the artifact's parsed JSON; the feature list must be this module's."""
+        if tuple(raw["features"]) != FEATURES:
+            raise ValueError("the selector artifact was fitted on other features: run `make train`")
+        return cls(
+            np.array(raw["mean"]),
+            np.array(raw["scale"]),
+            np.array(raw["coef"]),
+            float(raw["intercept"]),
+            np.array(raw["answer_coef"]),
+            float(raw["answer_intercept"]),
+            float(raw["threshold"]),
+            float(raw["second_ratio"]),
+        )
+
+    @classmethod
+    def load(cls) -> Selector:
+        """The committed artifact, eval/selector.json."""
+        text = resources.files("eval").joinpath("selector.json").read_text(encoding="utf-8")
+        return cls.from_json(json.loads(text))
+
+    def sentence_probabilities(self, x: np.ndarray) -> np.ndarray:
+        """P(this sentence answers the question), per row of features."""
+        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def answer_probability(self, p: np.ndarray, x: np.ndarray) -> float:
+        """P(the best sentence answers), calibrated on held-out training articles."""
+        z = float(answer_features(p, x) @ self.answer_coef + self.answer_intercept)
+        return 1.0 / (1.0 + float(np.exp(-z)))
+
+
+ANSWER_FEATURES = ("logit_best", "logit_second", "coverage_best", "coverage_around_best", "dense_best")
+
+
+def answer_features(p: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The question-level evidence that some candidate answers: the best scores and what backs them."""
+    if not len(p):
+        return np.array([-10.0, -10.0, 0.0, 0.0, 0.0])
+    order = np.argsort(-p, kind="stable")
+    clipped = np.clip(p, 1e-6, 1 - 1e-6)
+    logit = np.log(clipped / (1 - clipped))
+    best = order[0]
+    second = logit[order[1]] if len(p) > 1 else -10.0
+    return np.array([logit[best], second, x[best, 5], x[best, 9], x[best, 0]])
