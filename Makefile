@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install ingest run serve test lint unit eval bench clean
+.PHONY: install ingest run serve test lint unit eval bench train squad clean
 
 install: $(STAMP) $(CHROMIUM)  ## create .venv if missing and install (fast when nothing changed)
 
@@ -50,6 +50,12 @@ eval: ingest  ## the grounded-answer gates: the seeds, then held-out SQuAD artic
 		--baseline eval/baseline_squad.json --report-dir reports/squad
 
 test: lint unit eval  ## everything CI runs
+
+train: install  ## refit eval/selector.json on the SQuAD training articles (same bytes for the same data)
+	$(PY) -m eval.train
+
+squad: install  ## rebuild the held-out SQuAD corpus and dataset under eval/squad/
+	$(PY) -m eval.squad
 
 bench: ingest  ## print speed and memory figures (not a test)
 	$(PY) -m eval.bench

@@ -90,7 +90,10 @@ def examples() -> list[Example]:
             hits.append(Hit(chunk, doc.title, doc.published, dense, lexical, fused))
         y = np.array(
             [
-                any(h.chunk.source == q.source and h.chunk.start <= a and b <= h.chunk.end for a, b, _ in q.answers)
+                any(
+                    h.chunk.source == q.source and h.chunk.start <= a and b <= h.chunk.end
+                    for a, b, _ in q.answers
+                )
                 for h in hits
             ],
             dtype=np.int64,
@@ -114,6 +117,11 @@ def _logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
 def _probabilities(fitted: tuple[np.ndarray, np.ndarray, np.ndarray, float], x: np.ndarray) -> np.ndarray:
     mean, scale, coef, intercept = fitted
     return np.asarray(1.0 / (1.0 + np.exp(-(((x - mean) / scale) @ coef + intercept))))
+
+
+def r(value: Any) -> float:
+    """Rounded, so that the last bits of a float sum never change the artifact."""
+    return round(float(value), DIGITS)
 
 
 def _said(p: np.ndarray, ratio: float) -> list[int]:
@@ -142,20 +150,22 @@ def fit(data: Sequence[Example]) -> dict[str, Any]:
         right = sum(bool(e.y[s].any()) for e, s in zip(usable, said, strict=True))
         if words <= WORD_BUDGET and right > best_right:
             best_ratio, best_right = ratio, right
-    # calibration: P(what would be said holds the answer), from out-of-fold question-level evidence
+    # calibration: P(what would be said holds the answer), from out-of-fold question-level evidence;
+    # an unanswerable question's answer is never right, so SQuAD 2.0's negatives count as wrong
     qx = np.array([answer_features(p, e.x) for p, e in zip(oof, usable, strict=True)])
     qy = np.array([bool(e.y[_said(p, best_ratio)].any()) for p, e in zip(oof, usable, strict=True)])
+    answerable = np.array([e.answerable for e in usable])
     from sklearn.linear_model import LogisticRegression
 
     calibration = LogisticRegression(C=C, max_iter=5000, solver="lbfgs").fit(qx, qy)
     p_right = calibration.predict_proba(qx)[:, 1]
-    answerable = np.array([e.answerable for e in usable])
     # the highest threshold that keeps false abstention on answerable questions at the target
     threshold = float(np.quantile(p_right[answerable], TARGET_FALSE_ABSTENTION, method="lower"))
-    mean, scale, coef, intercept = _logistic(np.vstack([e.x for e in usable]), np.concatenate([e.y for e in usable]))
+    mean, scale, coef, intercept = _logistic(
+        np.vstack([e.x for e in usable]), np.concatenate([e.y for e in usable])
+    )
     said_right = qy[answerable].mean()
     kept = p_right >= threshold
-    r = lambda v: round(float(v), DIGITS)  # noqa: E731
     return {
         "features": list(FEATURES),
         "mean": [r(v) for v in mean],

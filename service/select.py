@@ -14,12 +14,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from itertools import pairwise
 from typing import Any, Protocol
 
 import numpy as np
 
 from index.text import MONTHS
-from index.tokenize import content_terms
+from index.tokenize import content_terms, tokenize
 from index.types import Chunk, Hit
 
 __all__ = ["FEATURES", "Context", "Selector", "features", "question_terms"]
@@ -31,7 +32,10 @@ CONTEXT_SHARE = 0.5  # a follow-up's earlier question lends its words at half we
 # The question's kind, by its wh-word; the first pattern that matches decides.
 KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("when", re.compile(r"^\s*when\b|\b(what|which) (year|date|day|month|decade|century)\b", re.I)),
-    ("how_many", re.compile(r"\bhow (many|much|long|old|far|large|big)\b|\bwhat (percentage|share|number)", re.I)),
+    (
+        "how_many",
+        re.compile(r"\bhow (many|much|long|old|far|large|big)\b|\bwhat (percentage|share|number)", re.I),
+    ),
     ("who", re.compile(r"\bwho(m|se)?\b", re.I)),
     ("where", re.compile(r"\bwhere\b|\b(what|which) (city|country|place|state)\b", re.I)),
     ("why", re.compile(r"\bwhy\b", re.I)),
@@ -42,7 +46,13 @@ KIND_NAMES = (*(k for k, _ in KINDS), "other")
 # Properties of a sentence that an answer of some kind tends to have; which go with which kind is learned.
 PROPERTIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("year", re.compile(r"\b\d{3,4}s?\b")),
-    ("number", re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", re.I)),
+    (
+        "number",
+        re.compile(
+            r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b",
+            re.I,
+        ),
+    ),
     ("month", re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b")),
     ("era", re.compile(r"\b(century|centuries|decade|era|dynasty|period)\b", re.I)),
     ("percent", re.compile(r"%|\bper ?cent\b", re.I)),
@@ -55,8 +65,7 @@ _ANAPHOR = re.compile(r"^[“\"]?(He|She|They|It|This|That|These|Those|His|Her|T
 BASE = (
     "dense",
     "dense_gap",  # below the best candidate's cosine
-    "bm25_norm",
-    "bm25_log",
+    "bm25_norm",  # over the best candidate's: raw BM25 grows with the corpus, so it would not transfer
     "fused_rank_inv",
     "coverage",  # IDF-weighted share of question terms in the sentence
     "coverage_gap",
@@ -66,12 +75,21 @@ BASE = (
     "novelty",  # share of the sentence's terms the question does not have: what it adds
     "words_log",
     "anaphor",
+    "coverage_paragraph_before",  # ... anywhere earlier in its paragraph (what "it" may refer to)
+    "paragraph_hits",  # share of the candidates from the same paragraph: the passage is on topic
+    "paragraph_best_dense",  # best cosine among them
+    "paragraph_best_coverage",
+    "dense_rank_inv",
+    "coverage_rank_inv",
+    "bigrams",  # share of the question's adjacent term pairs the sentence has adjacent too
 )
 FEATURES: tuple[str, ...] = (
     *BASE,
     *(f"has_{p}" for p, _ in PROPERTIES),
     *(f"{k}×{p}" for k in KIND_NAMES for p, _ in PROPERTIES),
 )
+
+_COL = {name: i for i, name in enumerate(FEATURES)}
 
 
 class Context(Protocol):
@@ -93,8 +111,9 @@ def question_terms(question: str, context: str | None, ctx: Context) -> dict[str
     """The question's topic terms, each weighted by its IDF (a follow-up's borrowed words count less)."""
     own = content_terms(question) - FRAME
     borrowed = (content_terms(context) - FRAME - own) if context else set()
-    weights = {t: ctx.idf(t) for t in own}
-    weights.update({t: CONTEXT_SHARE * ctx.idf(t) for t in borrowed})
+    # sorted, so sums over the terms add up in one order: the same bits on every run
+    weights = {t: ctx.idf(t) for t in sorted(own)}
+    weights.update({t: CONTEXT_SHARE * ctx.idf(t) for t in sorted(borrowed)})
     return {t: w for t, w in weights.items() if w > 0}
 
 
@@ -104,17 +123,30 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
     total = sum(weights.values()) or 1.0
     kind = question_kind(question)
     top_lexical = max((h.lexical or 0.0 for h in hits), default=0.0) or 1.0
+    q_pairs = _pairs(question)
+
+    def cov(found: set[str]) -> float:
+        return sum(w for t, w in weights.items() if t in found) / total
+
+    sentence_terms = [content_terms(h.chunk.text) for h in hits]
+    coverage = np.array([cov(t) for t in sentence_terms])
+    dense = np.array([h.dense or 0.0 for h in hits])
+    paragraphs = [(h.chunk.source, h.chunk.paragraph) for h in hits]
     rows = []
     for rank, hit in enumerate(hits):
-        terms = content_terms(hit.chunk.text)
+        terms = sentence_terms[rank]
         prev = ctx.previous(hit.chunk)
         before = content_terms(prev.text) if prev else set()
+        earlier = set(before)
+        while prev is not None:
+            prev = ctx.previous(prev)
+            earlier |= content_terms(prev.text) if prev else set()
         title = ctx.about(hit.chunk.source)
+        same = [i for i, key in enumerate(paragraphs) if key == paragraphs[rank]]
 
-        def cov(found: set[str]) -> float:
-            return sum(w for t, w in weights.items() if t in found) / total
-
-        props = [1.0 if p.search(hit.chunk.text) else 0.0 for _, p in PROPERTIES]
+        # a property counts only on words the question does not have: the answer is what is new
+        rest = _without(hit.chunk.text, set(weights))
+        props = [1.0 if p.search(rest) else 0.0 for _, p in PROPERTIES]
         cross = np.zeros((len(KIND_NAMES), len(PROPERTIES)))
         cross[kind] = props
         rows.append(
@@ -122,7 +154,6 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
                 hit.dense or 0.0,
                 0.0,
                 (hit.lexical or 0.0) / top_lexical,
-                float(np.log1p(hit.lexical or 0.0)),
                 1.0 / (1 + rank),
                 cov(terms),
                 0.0,
@@ -132,20 +163,40 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
                 len(terms - set(weights)) / max(1, len(terms)),
                 float(np.log1p(len(hit.chunk.text.split()))),
                 1.0 if _ANAPHOR.match(hit.chunk.text) else 0.0,
+                cov(earlier),
+                len(same) / len(hits),
+                float(dense[same].max()),
+                float(coverage[same].max()),
+                1.0 / (1 + int((dense > dense[rank]).sum())),
+                1.0 / (1 + int((coverage > coverage[rank]).sum())),
+                len(q_pairs & _pairs(hit.chunk.text)) / max(1, len(q_pairs)),
                 *props,
                 *cross.ravel(),
             ]
         )
     x = np.array(rows, dtype=np.float64).reshape(len(hits), len(FEATURES))
     if len(hits):
-        x[:, 1] = x[:, 0] - x[:, 0].max()
-        x[:, 6] = x[:, 5] - x[:, 5].max()
+        for gap, of in (("dense_gap", "dense"), ("coverage_gap", "coverage")):
+            x[:, _COL[gap]] = x[:, _COL[of]] - x[:, _COL[of]].max()
     return x
+
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def _without(text: str, terms: set[str]) -> str:
+    """`text` with every word whose stem is one of `terms` blanked out (length kept)."""
+    return _TOKEN.sub(lambda m: "_" * len(m[0]) if content_terms(m[0]) & terms else m[0], text)
+
+
+def _pairs(text: str) -> set[tuple[str, str]]:
+    terms = [t for t in tokenize(text) if t not in FRAME]
+    return set(pairwise(terms))
 
 
 @dataclass(frozen=True, slots=True)
 class Selector:
-    """The fitted scorer: P(sentence answers) per candidate, P(answer is right) per question."""
+    """The fitted scorer: P(sentence answers) per candidate, P(the answer is right) per question."""
 
     mean: np.ndarray
     scale: np.ndarray
@@ -153,7 +204,7 @@ class Selector:
     intercept: float
     answer_coef: np.ndarray  # over `answer_features`
     answer_intercept: float
-    threshold: float  # below this P(answer is right), abstain
+    threshold: float  # below this P(the answer is right), abstain
     second_ratio: float  # a second sentence is said when its P is at least this share of the best
 
     @classmethod
@@ -181,10 +232,10 @@ class Selector:
     def sentence_probabilities(self, x: np.ndarray) -> np.ndarray:
         """P(this sentence answers the question), per row of features."""
         z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
     def answer_probability(self, p: np.ndarray, x: np.ndarray) -> float:
-        """P(the best sentence answers), calibrated on held-out training articles."""
+        """P(what would be said holds the answer), calibrated on held-out training articles."""
         z = float(answer_features(p, x) @ self.answer_coef + self.answer_intercept)
         return 1.0 / (1.0 + float(np.exp(-z)))
 
@@ -193,7 +244,7 @@ ANSWER_FEATURES = ("logit_best", "logit_second", "coverage_best", "coverage_arou
 
 
 def answer_features(p: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """The question-level evidence that some candidate answers: the best scores and what backs them."""
+    """Question-level evidence that the best candidate answers: its score, the runner-up's, its backing."""
     if not len(p):
         return np.array([-10.0, -10.0, 0.0, 0.0, 0.0])
     order = np.argsort(-p, kind="stable")
@@ -201,4 +252,6 @@ def answer_features(p: np.ndarray, x: np.ndarray) -> np.ndarray:
     logit = np.log(clipped / (1 - clipped))
     best = order[0]
     second = logit[order[1]] if len(p) > 1 else -10.0
-    return np.array([logit[best], second, x[best, 5], x[best, 9], x[best, 0]])
+    return np.array(
+        [logit[best], second, *(x[best, _COL[name]] for name in ("coverage", "coverage_around", "dense"))]
+    )

@@ -1,0 +1,42 @@
+"""The selector's features and its fitted artifact."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from service.select import FEATURES, Selector, features
+from tests.service.test_compose import FakeCorpus, article, hits
+
+COL = {name: i for i, name in enumerate(FEATURES)}
+
+
+def test_features__one_row_per_hit_in_the_hits_order() -> None:
+    chunks = article("a.txt", "Novak visited the bridge in 1999.", "The bridge is old.")
+    x = features("When did Novak visit the bridge?", hits(chunks), FakeCorpus(chunks))
+    assert x.shape == (2, len(FEATURES))
+    assert x[0, COL["coverage"]] == 1.0 and x[1, COL["coverage"]] == pytest.approx(1 / 3)
+
+
+def test_features__a_sentence_property_counts_only_on_words_the_question_lacks() -> None:
+    chunks = article("a.txt", "Novak visited in 1999.", "Novak visited in 1453.")
+    x = features("When did Novak visit in 1999?", hits(chunks), FakeCorpus(chunks))
+    assert x[:, COL["has_year"]].tolist() == [0.0, 1.0]
+    assert x[:, COL["when×year"]].tolist() == [0.0, 1.0] and x[:, COL["who×year"]].tolist() == [0.0, 0.0]
+
+
+def test_selector__refuses_an_artifact_fitted_on_other_features() -> None:
+    with pytest.raises(
+        ValueError, match=r"^the selector artifact was fitted on other features: run `make train`$"
+    ):
+        Selector.from_json({"features": ["dense"]})
+
+
+def test_selector__the_committed_artifact_scores_probabilities() -> None:
+    chunks = article("a.txt", "Novak visited the bridge in 1999.", "The weather was mild.")
+    x = features("When did Novak visit the bridge?", hits(chunks), FakeCorpus(chunks))
+    selector = Selector.load()
+    p = selector.sentence_probabilities(x)
+    assert ((p > 0) & (p < 1)).all() and p[0] > p[1]
+    assert 0.0 < selector.answer_probability(p, x) < 1.0 and 0.0 < selector.threshold < 1.0
+    assert np.isfinite(selector.coef).all()
