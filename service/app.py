@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sse_starlette import EventSourceResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from index.errors import FootnoteError, IndexNotReady, InvalidFilter, UnknownSource
+from index.errors import FootnoteError, IndexNotReady, InvalidFilter, StoreUnavailable, UnknownSource
 from service.guard import Guard
 from service.pipeline import Pipeline, build_pipeline
 from service.schemas import AskRequest
@@ -28,7 +28,12 @@ __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
-_STATUS: dict[type[FootnoteError], int] = {UnknownSource: 404, InvalidFilter: 422, IndexNotReady: 503}
+_STATUS: dict[type[FootnoteError], int] = {
+    UnknownSource: 404,
+    InvalidFilter: 422,
+    IndexNotReady: 503,
+    StoreUnavailable: 503,
+}
 
 
 class _BodyLimit:
