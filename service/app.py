@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -17,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from index.errors import FootnoteError, IndexNotReady, InvalidFilter, StoreUnavailable, UnknownSource
 from service.guard import Guard
+from service.loader import Loader
 from service.pipeline import Pipeline, build_pipeline
 from service.schemas import AskRequest
 from service.settings import Settings
@@ -88,12 +88,9 @@ def _message(error: dict[str, Any]) -> str:
 
 
 def get_pipeline(request: Request) -> Pipeline:
-    """The loaded pipeline; IndexNotReady (503) while it loads or when it could not load."""
-    state: dict[str, Any] = request.app.state.footnote
-    pipeline: Pipeline | None = state["pipeline"]
-    if pipeline is None:
-        raise IndexNotReady(state["error"] or "the index is loading")
-    return pipeline
+    """The loaded pipeline; IndexNotReady (503, with the reason) until one has loaded."""
+    loader: Loader[Pipeline] = request.app.state.loader
+    return loader.pipeline()
 
 
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
@@ -110,23 +107,16 @@ def create_app(
 ) -> FastAPI:
     """Build the app; the model and index load once, in the background, at start-up."""
     settings = settings or Settings()
-    state: dict[str, Any] = {"pipeline": None, "error": "the index is loading"}
-
-    def _load() -> None:
-        try:
-            state["pipeline"] = load(settings)
-            state["error"] = None
-        except Exception as exc:  # reported by /readyz and every API call, never a crash
-            log.exception("could not load the index")
-            state["error"] = str(exc)
+    loader: Loader[Pipeline] = Loader(lambda: load(settings))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        threading.Thread(target=_load, name="footnote-load", daemon=True).start()
+        loader.start()
         yield
+        loader.stop()
 
     app = FastAPI(title="footnote", version="1", lifespan=lifespan)
-    app.state.footnote = state
+    app.state.loader = loader
     if settings.origins:
         app.add_middleware(
             CORSMiddleware,
@@ -151,17 +141,20 @@ def create_app(
     async def _footnote_error(_: Request, exc: FootnoteError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=_STATUS.get(type(exc), 400))
 
+    # Both are `async def` reading in-memory state: they never wait on the store or on the
+    # worker threads, which requests stuck on a frozen store may all be holding.
     @app.get("/healthz")
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
     @app.get("/readyz")
-    def readyz() -> JSONResponse:
-        """Readiness: the model and the index are loaded."""
-        if state["pipeline"] is None:
-            return JSONResponse({"status": "not ready", "detail": state["error"]}, status_code=503)
-        return JSONResponse({"status": "ready", "chunks": len(state["pipeline"].retriever.chunks)})
+    async def readyz() -> JSONResponse:
+        """Readiness: the model and the index are loaded and the vector store answers."""
+        readiness = loader.readiness
+        if not readiness.ready:
+            return JSONResponse({"status": "not ready", "detail": readiness.detail}, status_code=503)
+        return JSONResponse({"status": "ready"})
 
     guard = Guard(settings.origins, settings.api_key, settings.rate_limit)
     api = APIRouter(prefix="/v1", dependencies=[Depends(guard)])

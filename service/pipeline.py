@@ -40,6 +40,10 @@ class Pipeline:
             "chunks": doc.chunks,
         }
 
+    def check(self) -> None:
+        """StoreUnavailable while the vector store cannot answer a search (for readiness)."""
+        self.retriever.store.check()
+
     def ask(
         self,
         question: str,
