@@ -11,8 +11,9 @@ Two collections per namespace:
   point leaves every document either fully at its old version or fully at its new one.
 Chroma is the single source of truth; nothing else is kept on disk.
 
-Every call to Chroma goes through `Store._call`: whatever fails in Chroma (a dead server, a
-damaged index) surfaces as StoreUnavailable, whose message is safe to show; the cause is logged.
+Every call to Chroma is bounded in time (index/bounded.py) and whatever fails in it (a dead or
+frozen server, a damaged index) surfaces as StoreUnavailable, whose message is safe to show;
+the cause is logged.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from index.bounded import Bounded
 from index.errors import FootnoteError, StoreUnavailable
 from index.types import Chunk, Document
 
@@ -55,8 +57,12 @@ class StoredDocument:
     chars: int
 
 
-def open_client(data_dir: str, chroma_url: str | None) -> ClientAPI:
-    """An HTTP client when `chroma_url` is set, else an embedded store under `data_dir`."""
+def open_client(data_dir: str, chroma_url: str | None, timeout: float = 10.0) -> ClientAPI:
+    """An HTTP client when `chroma_url` is set, else an embedded store under `data_dir`.
+
+    StoreUnavailable when it cannot be opened within `timeout` seconds (an HTTP client asks the
+    server for its tenant as it is built).
+    """
     import chromadb
     from chromadb.config import Settings
 
@@ -64,10 +70,26 @@ def open_client(data_dir: str, chroma_url: str | None) -> ClientAPI:
     if chroma_url:
         url = urlparse(chroma_url)
         port = url.port or (443 if url.scheme == "https" else 8000)
-        return chromadb.HttpClient(
-            host=url.hostname or "127.0.0.1", port=port, ssl=url.scheme == "https", settings=settings
+        return _guarded(
+            Bounded(timeout),
+            chromadb.HttpClient,
+            host=url.hostname or "127.0.0.1",
+            port=port,
+            ssl=url.scheme == "https",
+            settings=settings,
         )
-    return chromadb.PersistentClient(path=f"{data_dir}/chroma", settings=settings)
+    return _guarded(Bounded(timeout), chromadb.PersistentClient, path=f"{data_dir}/chroma", settings=settings)
+
+
+def _guarded(bounded: Bounded, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one Chroma call within the time bound; any failure becomes StoreUnavailable (logged)."""
+    try:
+        return bounded(fn, *args, **kwargs)
+    except FootnoteError:
+        raise
+    except Exception as exc:
+        log.warning("vector store call %s failed: %s", getattr(fn, "__name__", fn), exc)
+        raise StoreUnavailable() from exc
 
 
 def text_hash(text: str) -> str:
@@ -106,7 +128,8 @@ def chunk_from_metadata(text: str, meta: Mapping[str, Any], chunk_id: str) -> Ch
 class Store:
     """The Chroma collections of one namespace."""
 
-    def __init__(self, client: ClientAPI, namespace: str = "footnote") -> None:
+    def __init__(self, client: ClientAPI, namespace: str = "footnote", timeout: float = 10.0) -> None:
+        self._bounded = Bounded(timeout)  # every Chroma call: see index/bounded.py
         self.chunks = self._call(
             client.get_or_create_collection,
             f"{namespace}_chunks",
@@ -118,14 +141,7 @@ class Store:
         )
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run one Chroma call; any failure becomes StoreUnavailable (the cause is logged)."""
-        try:
-            return fn(*args, **kwargs)
-        except FootnoteError:
-            raise
-        except Exception as exc:
-            log.warning("vector store call %s failed: %s", getattr(fn, "__name__", fn), exc)
-            raise StoreUnavailable() from exc
+        return _guarded(self._bounded, fn, *args, **kwargs)
 
     # -- documents (the manifest) --------------------------------------------------------
     def documents(self) -> dict[str, StoredDocument]:

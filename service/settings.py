@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".footnote")  # embedded Chroma store and the exported ONNX model
     chroma_url: str | None = None  # e.g. http://127.0.0.1:8001: use a Chroma server instead
     namespace: str = "footnote"  # prefix of the Chroma collections
+    store_timeout_seconds: float = 10.0  # the longest any one call to Chroma may take
     seeds_dir: Path = Path("seeds")  # what `footnote ingest` and `make run` ingest by default
     api_key: str | None = None
     allowed_origins: str = ""  # comma-separated origins that may embed the widget (CORS allowlist)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from chromadb.errors import InternalError
 
 from index.errors import StoreUnavailable
 from index.ingest import ingest_folder
-from index.store import Store
+from index.store import Store, open_client
 from tests.conftest import FakeEmbedder
 
 SECRET = "Error executing plan: cannot open /srv/secret/chroma/data_level0.bin"
@@ -91,3 +93,32 @@ def test_manifest_reads__a_chroma_failure_is_store_unavailable(filled: Store) ->
 
 def test_check__passes_on_a_healthy_store(filled: Store) -> None:
     filled.check()
+
+
+class FrozenCollection:
+    """Stands in for a collection on a Chroma server frozen with SIGSTOP: calls never return."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        def hang(*_: Any, **__: Any) -> Any:
+            self.release.wait()
+            raise ConnectionError("the server went away")
+
+        return hang
+
+
+def test_store_calls__a_frozen_store_is_unavailable_within_the_timeout(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store(open_client(str(tmp_path / "data"), None, timeout=0.3), timeout=0.3)
+    store.chunks = frozen = FrozenCollection()  # type: ignore[assignment]
+    try:
+        began = time.monotonic()
+        with caplog.at_level(logging.WARNING), pytest.raises(StoreUnavailable):
+            store.query(np.ones(384, np.float32), 5, None)
+        assert 0.3 <= time.monotonic() - began < 1.5
+        assert "no answer within 0.3 s" in caplog.text
+    finally:
+        frozen.release.set()
