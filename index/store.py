@@ -33,6 +33,7 @@ from index.types import Chunk, Document
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
 
 __all__ = ["Store", "StoredDocument", "open_client", "published_ordinal", "text_hash"]
 
@@ -130,18 +131,22 @@ class Store:
 
     def __init__(self, client: ClientAPI, namespace: str = "footnote", timeout: float = 10.0) -> None:
         self._bounded = Bounded(timeout)  # every Chroma call: see index/bounded.py
-        self.chunks = self._call(
-            client.get_or_create_collection,
-            f"{namespace}_chunks",
-            configuration={"hnsw": {"space": "cosine"}},
-            embedding_function=None,
-        )
+        self._client, self._chunks_name = client, f"{namespace}_chunks"
+        self.chunks = self._open_chunks()
         self.docs = self._call(
             client.get_or_create_collection, f"{namespace}_documents", embedding_function=None
         )
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return _guarded(self._bounded, fn, *args, **kwargs)
+
+    def _open_chunks(self) -> Collection:
+        return self._call(
+            self._client.get_or_create_collection,
+            self._chunks_name,
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
 
     # -- documents (the manifest) --------------------------------------------------------
     def documents(self) -> dict[str, StoredDocument]:
@@ -292,3 +297,28 @@ class Store:
         embeddings = _or_empty(got["embeddings"])
         if len(embeddings):
             self.query(np.asarray(embeddings[0], dtype=np.float32), 1, None)
+
+    # -- repair --------------------------------------------------------------------------
+    def damaged(self) -> bool:
+        """Whether Chroma fails to read back some stored vector: a damaged vector index.
+
+        Reading every vector is the check that finds a truncated HNSW file: a search may still
+        answer from what the file keeps, or from what was never flushed to it. It costs 0.06 s
+        for 1,688 chunks in an embedded store (reading their metadata, which ingest does anyway,
+        0.29 s). A store that is down or frozen raises StoreUnavailable instead: not damage.
+        """
+        from chromadb.errors import ChromaError
+
+        try:
+            for _ in self._pages(["embeddings"]):
+                pass
+        except StoreUnavailable as exc:
+            if not isinstance(exc.__cause__, ChromaError):
+                raise
+            return True
+        return False
+
+    def rebuild_chunks(self) -> None:
+        """Drop the chunks collection and create it empty; the manifest is kept."""
+        self._call(self._client.delete_collection, self._chunks_name)
+        self.chunks = self._open_chunks()
