@@ -5,9 +5,10 @@ itself once the store answers and holds an index; one that was ready must say so
 is down, frozen or damaged, and recover when it is back. One daemon thread does both:
 
 - until a pipeline loads: try, and on failure wait 0.5 s, 1 s, 2 s … (at most 15 s) and retry;
-- then every few seconds: `check()` the store; while that fails, re-check with the same back-off,
-  and also try loading afresh (a repairing ingest may have rebuilt the collection the old
-  pipeline holds) — the first that answers makes the service ready again.
+- then every few seconds: `check()` the store; while that fails, requests get 503 at once, and
+  the store is re-checked with the same back-off, also by loading afresh (a repairing ingest
+  may have rebuilt the collection the old pipeline holds) — the first that answers makes the
+  service ready again.
 
 Readiness is kept in memory, so /readyz never waits on the store or on the worker threads. What
 it says is safe to show: the message of a FootnoteError, or a generic line (the cause is logged).
@@ -82,11 +83,13 @@ class Loader(Generic[P]):
         return self._readiness
 
     def pipeline(self) -> P:
-        """The loaded pipeline; IndexNotReady (with the reason) until one has loaded."""
-        pipeline = self._pipeline
-        if pipeline is None:
-            raise IndexNotReady(self._readiness.detail)
-        return pipeline  # also while the store fails: a request then gets the store's own error
+        """The loaded pipeline; IndexNotReady, with the reason, whenever /readyz is not ready."""
+        pipeline, readiness = self._pipeline, self._readiness
+        # While the store fails, a request fails at once (as /readyz says) instead of waiting on
+        # the store for its whole timeout, holding a worker thread.
+        if pipeline is None or not readiness.ready:
+            raise IndexNotReady(readiness.detail)
+        return pipeline
 
     def start(self) -> None:
         """Begin loading in the background."""

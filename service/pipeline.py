@@ -81,6 +81,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
     timeout = settings.store_timeout_seconds
     client = open_client(str(settings.data_dir), settings.chroma_url, timeout)
     store = Store(client, settings.namespace, timeout)
+    store.check()  # fail fast, before the costly part, while the store cannot answer
     retriever = Retriever(store, OnnxEmbedder(settings.model_cache))
     texts = store.texts(list(retriever.documents))
     return Pipeline(retriever, ExtractiveComposer(retriever), texts, settings.top_k)

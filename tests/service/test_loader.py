@@ -128,9 +128,11 @@ def test_loader__not_ready_while_the_store_fails_then_ready_again_by_itself(
     pipeline.healthy = False  # Chroma goes away
     wait_for(lambda: not loader.readiness.ready)
     assert loader.readiness == Readiness(ready=False, detail=UNAVAILABLE)
-    assert loader.pipeline() is pipeline  # requests still try, and get the store's own 503
+    with pytest.raises(IndexNotReady, match=r"^the vector store is unavailable; retry shortly$"):
+        loader.pipeline()  # requests fail at once, as /readyz says, rather than each wait on the store
     pipeline.healthy = True  # Chroma is back
     wait_for(lambda: loader.readiness.ready)
+    assert loader.pipeline() is pipeline
 
 
 def test_loader__reloads_when_the_loaded_pipeline_stays_broken(
@@ -141,8 +143,7 @@ def test_loader__reloads_when_the_loaded_pipeline_stays_broken(
     loader = make_loader(lambda: queue.pop(0) if len(queue) > 1 else queue[0])
     wait_for(lambda: loader.readiness.ready)
     first.healthy = False  # e.g. its collection was rebuilt by a repairing ingest
-    wait_for(lambda: loader.pipeline() is second)
-    wait_for(lambda: loader.readiness.ready)
+    wait_for(lambda: loader.readiness.ready and loader.pipeline() is second)
 
 
 def test_loader__stops_promptly_and_leaves_no_thread(
