@@ -48,7 +48,7 @@ def _ingest_elsewhere(corpus: Path, data: Path) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
-def _chunks_hnsw_dir(data: Path) -> Path:
+def chunks_hnsw_dir(data: Path) -> Path:
     with sqlite3.connect(data / "chroma" / "chroma.sqlite3") as db:
         (segment,) = db.execute(
             "SELECT s.id FROM segments s JOIN collections c ON s.collection = c.id "
@@ -65,7 +65,7 @@ def test_damaged_index__questions_fail_as_unavailable_and_ingest_repairs_it(
 ) -> None:
     data = tmp_path / "data"
     _ingest_elsewhere(big_corpus, data)
-    hnsw = _chunks_hnsw_dir(data) / damaged
+    hnsw = chunks_hnsw_dir(data) / damaged
     assert hnsw.stat().st_size > 0
     with hnsw.open("r+b") as f:  # truncated, as by a full disk or a killed copy
         f.truncate(int(hnsw.stat().st_size * kept))
