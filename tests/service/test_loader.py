@@ -6,11 +6,16 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from index.errors import IndexNotReady, StoreUnavailable
+from service.app import create_app
 from service.loader import Loader, Readiness
+from service.settings import Settings
 
 EMPTY = "the index is empty: run `footnote ingest` first"
 UNAVAILABLE = "the vector store is unavailable; retry shortly"
@@ -154,4 +159,13 @@ def test_loader__stops_promptly_and_leaves_no_thread(
     began = time.monotonic()
     loader.stop()
     assert time.monotonic() - began < 1.0
+    assert not loader_threads()
+
+
+def test_app__shutdown_stops_the_loader_thread(
+    tmp_path: Path, load_pipeline: Callable[[Settings], Any]
+) -> None:
+    with TestClient(create_app(Settings(data_dir=tmp_path), load=load_pipeline)) as client:
+        wait_for(lambda: client.get("/readyz").status_code == 200, seconds=30)
+        assert loader_threads()
     assert not loader_threads()
