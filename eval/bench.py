@@ -155,7 +155,7 @@ def main() -> None:
 
         store = Store(open_client(str(settings.data_dir), None))
         report = ingest_folder(SEEDS, store, embedder)
-        ingest_rate = report.added / report.seconds
+        ingest_rate = report.stored / report.seconds
         again = ingest_folder(SEEDS, store, embedder)
         rows += [
             ("chunks in seeds/", f"{len(texts)} ({tokens} tokens)"),

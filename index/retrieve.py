@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from index.embed import Embedder
-from index.errors import IndexNotReady, InvalidFilter, UnknownSource
+from index.errors import IndexNotReady, InvalidFilter, StoreUnavailable, UnknownSource
 from index.store import Store, StoredDocument, published_ordinal
 from index.tokenize import tokenize
 from index.types import Chunk, Hit
@@ -170,20 +170,17 @@ class Retriever:
 
     def _dense(self, qvec: np.ndarray, depth: int, filters: Filters) -> list[tuple[Chunk, float]]:
         # Ask for a little more than needed: stale records of a killed ingest may be among them.
+        where = filters.chroma_where()
         try:
-            return self.store.query(qvec, depth + 10, filters.chroma_where())
-        except Exception as exc:
-            if filters.chroma_where() is None:
-                log.warning("dense search failed (%s); answering from BM25 alone", exc)
-                return []
+            return self.store.query(qvec, depth + 10, where)
+        except StoreUnavailable:
+            if where is None:
+                raise
         # Chroma's metadata-filtered HNSW search can fail with "Error finding id" when its
         # segments disagree (e.g. after a killed writer); search wider and filter here instead.
+        # Should the store itself be failing, this search fails too, and so does the question.
         log.warning("filtered dense search failed; filtering after an unfiltered search")
-        try:
-            return self.store.query(qvec, 4 * depth + 10, None)
-        except Exception as exc:
-            log.warning("dense search failed (%s); answering from BM25 alone", exc)
-            return []
+        return self.store.query(qvec, 4 * depth + 10, None)
 
     def _hit(self, chunk: Chunk) -> Hit:
         doc = self.documents[chunk.source]

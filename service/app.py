@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -14,9 +13,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sse_starlette import EventSourceResponse
 
-from index.errors import FootnoteError, IndexNotReady, InvalidFilter, UnknownSource
+from index.errors import FootnoteError, IndexNotReady, InvalidFilter, StoreUnavailable, UnknownSource
 from service.guard import Guard
 from service.jsonroute import JSONRoute
+from service.loader import Loader
 from service.middleware import BodyLimit, HeadAsGet, SecurityHeaders, TrustedHosts
 from service.pipeline import Pipeline, build_pipeline
 from service.schemas import AskRequest, ErrorBody, SourceList, SourceText, describe_error
@@ -29,7 +29,12 @@ __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
-_STATUS: dict[type[FootnoteError], int] = {UnknownSource: 404, InvalidFilter: 422, IndexNotReady: 503}
+_STATUS: dict[type[FootnoteError], int] = {
+    UnknownSource: 404,
+    InvalidFilter: 422,
+    IndexNotReady: 503,
+    StoreUnavailable: 503,
+}
 _WHY = {
     400: "Unknown Host header",
     401: "A valid API key is required",
@@ -52,12 +57,9 @@ _GUARDED = (400, 401, 403, 429, 503)
 
 
 def get_pipeline(request: Request) -> Pipeline:
-    """The loaded pipeline; IndexNotReady (503) while it loads or when it could not load."""
-    state: dict[str, Any] = request.app.state.footnote
-    pipeline: Pipeline | None = state["pipeline"]
-    if pipeline is None:
-        raise IndexNotReady(state["error"] or "the index is loading")
-    return pipeline
+    """The loaded pipeline; IndexNotReady (503, with the reason) until one has loaded."""
+    loader: Loader[Pipeline] = request.app.state.loader
+    return loader.pipeline()
 
 
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
@@ -74,23 +76,16 @@ def create_app(
 ) -> FastAPI:
     """Build the app; the model and index load once, in the background, at start-up."""
     settings = settings or Settings()
-    state: dict[str, Any] = {"pipeline": None, "error": "the index is loading"}
-
-    def _load() -> None:
-        try:
-            state["pipeline"] = load(settings)
-            state["error"] = None
-        except Exception as exc:  # reported by /readyz and every API call, never a crash
-            log.exception("could not load the index")
-            state["error"] = str(exc)
+    loader: Loader[Pipeline] = Loader(lambda: load(settings))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        threading.Thread(target=_load, name="footnote-load", daemon=True).start()
+        loader.start()
         yield
+        loader.stop()
 
     app = FastAPI(title="footnote", version="1", lifespan=lifespan)
-    app.state.footnote = state
+    app.state.loader = loader
     # the last added runs first: hosts are checked before anything else is done
     if settings.origins:
         app.add_middleware(
@@ -119,17 +114,20 @@ def create_app(
     async def _footnote_error(_: Request, exc: FootnoteError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=_STATUS.get(type(exc), 400))
 
+    # Both are `async def` reading in-memory state: they never wait on the store or on the
+    # worker threads, which requests stuck on a frozen store may all be holding.
     @app.get("/healthz")
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
     @app.get("/readyz")
-    def readyz() -> JSONResponse:
-        """Readiness: the model and the index are loaded."""
-        if state["pipeline"] is None:
-            return JSONResponse({"status": "not ready", "detail": state["error"]}, status_code=503)
-        return JSONResponse({"status": "ready", "chunks": len(state["pipeline"].retriever.chunks)})
+    async def readyz() -> JSONResponse:
+        """Readiness: the model and the index are loaded and the vector store answers."""
+        readiness = loader.readiness
+        if not readiness.ready:
+            return JSONResponse({"status": "not ready", "detail": readiness.detail}, status_code=503)
+        return JSONResponse({"status": "ready"})
 
     guard = Guard(settings)
     api = APIRouter(prefix="/v1", dependencies=[Depends(guard)], route_class=JSONRoute)

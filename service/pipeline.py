@@ -41,6 +41,10 @@ class Pipeline:
             "chunks": doc.chunks,
         }
 
+    def check(self) -> None:
+        """StoreUnavailable while the vector store cannot answer a search (for readiness)."""
+        self.retriever.store.check()
+
     def ask(
         self,
         question: str,
@@ -77,7 +81,10 @@ class Pipeline:
 
 def build_pipeline(settings: Settings) -> Pipeline:
     """Load the model and the index once (the costly part of start-up)."""
-    store = Store(open_client(str(settings.data_dir), settings.chroma_url), settings.namespace)
+    timeout = settings.store_timeout_seconds
+    client = open_client(str(settings.data_dir), settings.chroma_url, timeout)
+    store = Store(client, settings.namespace, timeout)
+    store.check()  # fail fast, before the costly part, while the store cannot answer
     retriever = Retriever(store, OnnxEmbedder(settings.model_cache))
     texts = store.texts(list(retriever.documents))
     return Pipeline(retriever, ExtractiveComposer(retriever), texts, settings.top_k)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import IndexNotReady, InvalidFilter, UnknownSource
+from index.errors import IndexNotReady, InvalidFilter, StoreUnavailable, UnknownSource
 from index.ingest import ingest_folder
 from index.retrieve import Filters, Retriever
 from index.store import Store
@@ -53,3 +53,14 @@ def test_search__bad_filters_are_clear_errors(retriever: Retriever) -> None:
 def test_retriever__empty_index_is_not_ready(store: Store, fake_embedder: FakeEmbedder) -> None:
     with pytest.raises(IndexNotReady, match="the index is empty"):
         Retriever(store, fake_embedder)
+
+
+def test_search__a_chroma_failure_is_store_unavailable_not_a_lexical_only_answer(
+    retriever: Retriever,
+) -> None:
+    from tests.index.test_store import BrokenCollection
+
+    retriever.store.chunks = BrokenCollection()  # type: ignore[assignment]
+    for filters in (None, Filters(sources=("002_4803be79736df0a6.txt",))):
+        with pytest.raises(StoreUnavailable, match=r"^the vector store is unavailable; retry shortly$"):
+            retriever.search("Bundeswehr troop strength target", k=5, filters=filters)

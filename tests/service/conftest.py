@@ -32,21 +32,25 @@ def _ready(client: TestClient) -> TestClient:
 
 
 @pytest.fixture
-def make_client(
-    corpus: Path, store: Store, fake_embedder: FakeEmbedder, tmp_path: Path
-) -> Iterator[MakeClient]:
-    """make_client(**settings) -> a ready TestClient; all are closed after the test."""
+def load_pipeline(corpus: Path, store: Store, fake_embedder: FakeEmbedder) -> Callable[[Settings], Pipeline]:
+    """A `load` for create_app: the seed corpus, ingested with the fake embedder."""
     ingest_folder(corpus, store, fake_embedder)
 
     def load(_: Settings) -> Pipeline:
         retriever = Retriever(store, fake_embedder)
         return Pipeline(retriever, ExtractiveComposer(retriever), store.texts())
 
+    return load
+
+
+@pytest.fixture
+def make_client(load_pipeline: Callable[[Settings], Pipeline], tmp_path: Path) -> Iterator[MakeClient]:
+    """make_client(**settings) -> a ready TestClient; all are closed after the test."""
     with ExitStack() as stack:
 
         def make(**settings: Any) -> TestClient:
             settings = {"public_url": "http://testserver", **settings}  # TestClient's host
-            app = create_app(Settings(data_dir=tmp_path, **settings), load=load)
+            app = create_app(Settings(data_dir=tmp_path, **settings), load=load_pipeline)
             return _ready(stack.enter_context(TestClient(app)))
 
         yield make
