@@ -23,7 +23,9 @@ from tests.servers import BIN, footnote_serve, free_port, stop, wait_ready
 
 pytestmark = pytest.mark.slow
 
-TIMEOUT_S = 3.0  # FOOTNOTE_STORE_TIMEOUT_SECONDS in these tests
+# FOOTNOTE_STORE_TIMEOUT_SECONDS in these tests: long enough that the probes' answer, on a
+# busy 2-core machine, comes well before any stuck request could have freed a worker thread
+TIMEOUT_S = 8.0
 UNAVAILABLE = {"detail": "the vector store is unavailable; retry shortly"}
 QUESTION = {"question": "How many soldiers could a UN peacekeeping mission include?"}
 
@@ -156,7 +158,7 @@ def test_chroma_frozen__503_within_the_timeout_and_health_answers_while_requests
             began = time.monotonic()
             assert httpx.get(f"{api}/healthz", timeout=5).json() == {"status": "ok"}
             assert _status(f"{api}/readyz") in (200, 503)  # whichever it knows by now, at once
-            assert time.monotonic() - began < 2
+            assert time.monotonic() - began < TIMEOUT_S / 2
             results = [f.result(timeout=120) for f in asks]
         assert {status for status, _ in results} == {503}
         assert min(seconds for _, seconds in results) <= TIMEOUT_S + 1  # bounded: no hang

@@ -8,9 +8,9 @@ import textwrap
 from pathlib import Path
 
 from index.ingest import ingest_folder
-from index.retrieve import Filters, Retriever
 from index.store import Store, open_client
-from tests.conftest import ROOT, FakeEmbedder
+from index.types import Filters
+from tests.conftest import ROOT, FakeEmbedder, retriever_over
 
 
 def _live(store: Store) -> dict[str, set[str]]:
@@ -113,11 +113,9 @@ def test_ingest__killed_halfway_leaves_previous_index_usable_and_next_run_repair
 
     store = Store(open_client(data, None))
     assert len(store.chunk_keys()) > sum(len(v) for v in _live(store).values())  # orphans exist
-    retriever = Retriever(store, fake_embedder)  # loads: the old version is the live one
+    retriever = retriever_over(store, fake_embedder)  # loads: the old version is the live one
     assert store.texts([path.name])[path.name] == old_text
-    _, hits = retriever.search(
-        "peace negotiations Geneva Berlin", k=50, filters=Filters(sources=(path.name,))
-    )
+    hits = retriever.search("peace negotiations Geneva Berlin", k=50, filters=Filters(sources=(path.name,)))
     texts = store.texts()
     assert hits and all(texts[h.chunk.source][h.chunk.start : h.chunk.end] == h.chunk.text for h in hits)
     assert any("Berlin" in h.chunk.text for h in hits)

@@ -14,9 +14,8 @@ import pytest
 
 from index.errors import StoreUnavailable
 from index.ingest import ingest_folder
-from index.retrieve import Retriever
 from index.store import Store, open_client
-from tests.conftest import ROOT, SEEDS, FakeEmbedder
+from tests.conftest import ROOT, SEEDS, FakeEmbedder, retriever_over
 
 _INGEST = """
 import sys
@@ -75,7 +74,9 @@ def test_damaged_index__questions_fail_as_unavailable_and_ingest_repairs_it(
         with pytest.raises(StoreUnavailable, match=r"^the vector store is unavailable; retry shortly$"):
             store.check()  # what /readyz reports
         with pytest.raises(StoreUnavailable, match=r"^the vector store is unavailable; retry shortly$"):
-            Retriever(store, fake_embedder).search("Bundeswehr troop strength target", k=20)  # a question
+            retriever_over(store, fake_embedder).search(
+                "Bundeswehr troop strength target", k=20
+            )  # a question
 
     report = ingest_folder(big_corpus, store, fake_embedder)
     assert report.repaired and report.summary().endswith("; repaired a damaged vector index")
@@ -88,7 +89,7 @@ def test_damaged_index__questions_fail_as_unavailable_and_ingest_repairs_it(
     vectors = store.vectors([c.id for c in chunks])
     expected = FakeEmbedder().embed_batch([c.text for c in chunks])
     assert np.allclose(np.stack([vectors[c.id] for c in chunks]), expected, atol=1e-6)
-    _, hits = Retriever(store, fake_embedder).search("Bundeswehr troop strength target", k=20)
+    hits = retriever_over(store, fake_embedder).search("Bundeswehr troop strength target", k=20)
     assert len(hits) == 20 and all(h.dense is not None for h in hits)
 
     again = ingest_folder(big_corpus, store, fake_embedder)

@@ -12,10 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index.ingest import ingest_folder
-from index.retrieve import Retriever
+from index.snapshot import load_snapshot
 from index.store import Store
 from service.app import create_app
-from service.compose import ExtractiveComposer
 from service.pipeline import Pipeline
 from service.settings import Settings
 from tests.conftest import FakeEmbedder
@@ -37,8 +36,7 @@ def load_pipeline(corpus: Path, store: Store, fake_embedder: FakeEmbedder) -> Ca
     ingest_folder(corpus, store, fake_embedder)
 
     def load(_: Settings) -> Pipeline:
-        retriever = Retriever(store, fake_embedder)
-        return Pipeline(retriever, ExtractiveComposer(retriever), store.texts())
+        return Pipeline(store, fake_embedder, load_snapshot(store), top_k=20)
 
     return load
 
