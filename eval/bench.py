@@ -21,10 +21,9 @@ from index.clean import content_spans
 from index.embed import OnnxEmbedder, SentenceTransformerEmbedder
 from index.ingest import ingest_folder
 from index.load import load_folder
-from index.retrieve import Retriever
+from index.snapshot import load_snapshot
 from index.store import Store, open_client
 from index.types import Chunk, Document
-from service.compose import ExtractiveComposer
 from service.pipeline import Pipeline
 from service.settings import Settings
 
@@ -155,7 +154,7 @@ def main() -> None:
 
         store = Store(open_client(str(settings.data_dir), None))
         report = ingest_folder(SEEDS, store, embedder)
-        ingest_rate = report.added / report.seconds
+        ingest_rate = report.stored / report.seconds
         again = ingest_folder(SEEDS, store, embedder)
         rows += [
             ("chunks in seeds/", f"{len(texts)} ({tokens} tokens)"),
@@ -173,8 +172,7 @@ def main() -> None:
             ("ingest / raw encode (sentence-transformers)", f"{100 * ingest_rate / raw_st:.0f} %"),
             ("re-ingest of unchanged seeds/", f"{again.seconds:.2f} s"),
         ]
-        retriever = Retriever(store, embedder)
-        pipeline = Pipeline(retriever, ExtractiveComposer(retriever), store.texts())
+        pipeline = Pipeline(store, embedder, load_snapshot(store), settings.top_k)
         p50, p95 = _latency(pipeline, questions, REQUESTS)
         rows.append(
             (f"warm ask in-process, seeds ({REQUESTS} requests)", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
@@ -185,17 +183,16 @@ def main() -> None:
             ("cold start to /readyz (footnote serve)", f"{cold:.1f} s"),
             ("peak RSS of the server", f"{rss:.0f} MB"),
         ]
-        seed_chunks = retriever.chunks
+        seed_chunks = list(pipeline.snapshot.chunks)
         for n in (10_000, 100_000):
             t = time.perf_counter()
             _synthetic(store, n - len(seed_chunks) if n == 10_000 else n - 10_000, seed_chunks)
             build = time.perf_counter() - t
-            retriever = Retriever(store, embedder)
-            pipeline = Pipeline(retriever, ExtractiveComposer(retriever), store.texts())
+            pipeline = Pipeline(store, embedder, load_snapshot(store), settings.top_k)
             p50n, p95n = _latency(pipeline, questions, REQUESTS)
             rows.append(
                 (
-                    f"warm ask in-process, {len(retriever.chunks):,} chunks",
+                    f"warm ask in-process, {len(pipeline.snapshot.chunks):,} chunks",
                     f"p50 {p50n:.1f} ms, p95 {p95n:.1f} ms "
                     f"({p50n / p50:.1f}× seeds; corpus written in {build:.0f} s)",
                 )

@@ -12,7 +12,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,8 +23,7 @@ import numpy as np
 from eval.chart import metrics_svg
 from eval.judge import Judge, load_judge
 from index.errors import FootnoteError
-from index.retrieve import Filters
-from index.types import Hit
+from index.types import Filters, Hit
 from service.settings import Settings
 from service.types import Answer
 
@@ -119,7 +118,9 @@ def _citation_scores(answer: Answer, judge: Judge) -> tuple[int, int, int, int]:
     return supported, len(answer.sentences), precise, n_cites
 
 
-def evaluate(items: Sequence[Item], answer: Answerer, texts: dict[str, str], judge: Judge) -> dict[str, Any]:
+def evaluate(
+    items: Sequence[Item], answer: Answerer, texts: Mapping[str, str], judge: Judge
+) -> dict[str, Any]:
     """Run every item and compute the metrics; per item, what passed and why not."""
     rows: list[dict[str, Any]] = []
     latencies: list[float] = []
@@ -290,7 +291,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     report = evaluate(
         items,
         lambda it: pipeline.run(it.question, it.to_filters(), history=it.history),
-        pipeline.texts,
+        pipeline.snapshot.texts,
         load_judge(),
     )
     baseline = json.loads(args.baseline.read_text()) if args.baseline.exists() else {}

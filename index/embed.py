@@ -10,6 +10,8 @@ torch and cached; sentence-transformers stays the reference implementation.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import warnings
@@ -47,12 +49,67 @@ def _onnx_path(cache_dir: Path) -> Path:
     return cache_dir / f"all-MiniLM-L6-v2-{version}.onnx"
 
 
+def _sidecar(target: Path) -> Path:
+    return target.with_name(target.name + ".json")
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _verified(target: Path) -> bool:
+    """Whether the cached export is whole: its size and sha256 agree with the sidecar's."""
+    try:
+        expected = json.loads(_sidecar(target).read_text(encoding="utf-8"))
+        return bool(target.stat().st_size == expected["size"] and _sha256(target) == expected["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _readable(target: Path) -> bool:
+    """Whether an export from before sidecars existed is a model ONNX can read."""
+    import onnx
+
+    try:
+        onnx.checker.check_model(str(target))
+    except Exception as exc:  # onnx reports a damaged file in several exception types
+        log.warning("the cached ONNX export cannot be read (%s); exporting it again", exc)
+        return False
+    return True
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def export_onnx(cache_dir: Path) -> Path:
-    """Export the packaged model to ONNX once; later calls return the cached file."""
+    """Export the packaged model to ONNX once; later calls return the cached file once verified.
+
+    A sidecar `<model>.onnx.json` holds the export's size and sha256, written after the export
+    is complete; a file that disagrees with it (truncated, altered, or with no sidecar and not
+    readable by ONNX) is exported again. Hashing the 90 MB file takes 0.08 s here.
+    """
     target = _onnx_path(cache_dir)
-    if target.exists():
+    if _verified(target):
         return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not _sidecar(target).exists() and _readable(target):
+        log.info("recording the size and sha256 of the cached ONNX export")
+    else:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        log.info("exporting all-MiniLM-L6-v2 to ONNX (once) at %s", target)
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        _export(tmp)
+        os.replace(tmp, target)  # atomic: a killed export never leaves a half-written model
+    digest = {"size": target.stat().st_size, "sha256": _sha256(target)}
+    _write_atomically(_sidecar(target), json.dumps(digest))
+    return target
+
+
+def _export(path: Path) -> None:
+    """Write the packaged model to `path` as ONNX (with torch: ~30 s)."""
     import torch
     from transformers import AutoModel
 
@@ -67,29 +124,24 @@ def export_onnx(cache_dir: Path) -> Path:
             )
             return out.last_hidden_state
 
-    log.info("exporting all-MiniLM-L6-v2 to ONNX (once) at %s", target)
     model = AutoModel.from_pretrained(str(model_dir())).eval()
     sample = torch.ones((1, 8), dtype=torch.long)
     names = ["input_ids", "attention_mask", "token_type_ids"]
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")
-    # Tracing warns that the attention mask's Python-side checks become constants and about
-    # negative indices (there are none); the dynamic axes keep batch and length free, and
-    # tests/e2e/test_real.py checks the vectors against sentence-transformers. Silenced, since
-    # pytest turns warnings into errors and an export runs inside the first real-model test.
     with warnings.catch_warnings():
+        # The tracer warns about shape checks turned constant and about how indexing is
+        # exported; the axes that vary are declared dynamic below, and the exported model's
+        # vectors are checked against sentence-transformers' in tests/e2e/test_real.py.
         warnings.simplefilter("ignore")
         torch.onnx.export(
             _LastHiddenState(model),
             (sample, sample, torch.zeros_like(sample)),
-            str(tmp),
+            str(path),
             input_names=names,
             output_names=["last_hidden_state"],
             dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
             opset_version=17,
             dynamo=False,
         )
-    os.replace(tmp, target)  # atomic: a killed export never leaves a half-written model
-    return target
 
 
 def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

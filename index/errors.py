@@ -3,6 +3,7 @@
 FootnoteError
 ├── CorpusError      — the folder to ingest is missing or holds no usable file (CLI: exit 2)
 ├── IndexNotReady    — the index is empty or still loading (HTTP: 503)
+├── StoreUnavailable — the vector store is down, frozen or damaged (HTTP: 503)
 ├── UnknownSource    — a source name that is not in the index (HTTP: 404)
 └── InvalidFilter    — a filter that cannot be applied, e.g. an inverted date range (HTTP: 422)
 
@@ -11,7 +12,14 @@ HTTP status codes are chosen at the edge (service/app.py), never here.
 
 from __future__ import annotations
 
-__all__ = ["CorpusError", "FootnoteError", "IndexNotReady", "InvalidFilter", "UnknownSource"]
+__all__ = [
+    "CorpusError",
+    "FootnoteError",
+    "IndexNotReady",
+    "InvalidFilter",
+    "StoreUnavailable",
+    "UnknownSource",
+]
 
 
 class FootnoteError(Exception):
@@ -24,6 +32,16 @@ class CorpusError(FootnoteError):
 
 class IndexNotReady(FootnoteError):
     """Seen by API clients while the index is loading or before anything was ingested."""
+
+
+class StoreUnavailable(FootnoteError):
+    """Seen by API clients (and `footnote ingest`) while Chroma cannot answer: down, frozen, damaged.
+
+    The message never carries Chroma's own error text or a path; the cause is logged instead.
+    """
+
+    def __init__(self, message: str = "the vector store is unavailable; retry shortly") -> None:
+        super().__init__(message)
 
 
 class UnknownSource(FootnoteError):

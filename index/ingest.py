@@ -5,6 +5,8 @@ Order of writes, so that a kill at any point is harmless (see index/store.py):
 2. commit the document's manifest record — the moment the new version becomes live;
 3. delete the old version's chunks, and the chunks of files that left the folder.
 Step 3 is also a repair: every run deletes chunk records that no manifest record claims.
+And every run first reads back every stored vector: when Chroma cannot (a truncated HNSW
+file), the chunks collection is rebuilt from the folder, reusing the vectors still readable.
 """
 
 from __future__ import annotations
@@ -32,25 +34,45 @@ class IngestReport:
     """What one ingest run did."""
 
     files: int = 0
-    added: int = 0  # chunks whose text had to be embedded
-    updated: int = 0  # chunks re-stored at new offsets with their vector reused
+    stored: int = 0  # chunks written (of new and changed files)
+    embedded: int = 0  # distinct texts that had to be embedded for them
+    reused: int = 0  # stored chunks whose vector was already in the store
     removed: int = 0
-    unchanged: int = 0
+    unchanged: int = 0  # chunks of files that did not change
+    repaired: bool = False  # the vector index was damaged and has been rebuilt
     seconds: float = 0.0
 
     def summary(self) -> str:
         """The one line printed at the end of an ingest."""
-        return (
-            f"ingested {self.files} files: {self.added} chunks added, {self.updated} updated, "
-            f"{self.removed} removed, {self.unchanged} unchanged in {self.seconds:.1f}s"
+        line = (
+            f"ingested {self.files} files: {self.stored} chunks stored ({self.embedded} texts embedded, "
+            f"{self.reused} vectors reused), {self.removed} removed, {self.unchanged} unchanged "
+            f"in {self.seconds:.1f}s"
         )
+        return f"{line}; repaired a damaged vector index" if self.repaired else line
+
+
+def _salvage_and_rebuild(store: Store) -> dict[str, np.ndarray]:
+    """Keep every vector that can still be read, then rebuild the chunks collection empty."""
+    salvaged: dict[str, np.ndarray] = {}
+    for source in store.documents():
+        for key, vec in store.vectors_by_text(source).items():
+            # a vector read back from a damaged file must still be what the embedder wrote: unit length
+            if np.isfinite(vec).all() and abs(float(np.linalg.norm(vec)) - 1.0) < 1e-3:
+                salvaged[key] = vec
+    store.rebuild_chunks()
+    log.warning("the vector index was damaged: rebuilt it, reusing %d readable vectors", len(salvaged))
+    return salvaged
 
 
 def ingest_folder(folder: Path, store: Store, embedder: Embedder) -> IngestReport:
-    """Make the index hold exactly the readable articles of `folder`."""
+    """Make the index hold exactly the readable articles of `folder`, repairing a damaged one."""
     began = time.perf_counter()
     docs = load_folder(folder)
     report = IngestReport(files=len(docs))
+    salvaged: dict[str, np.ndarray] = {}
+    if store.damaged():
+        salvaged, report.repaired = _salvage_and_rebuild(store), True
     manifest = store.documents()
     keys = store.chunk_keys()
     live_counts: dict[str, int] = {}
@@ -66,20 +88,21 @@ def ingest_folder(folder: Path, store: Store, embedder: Embedder) -> IngestRepor
         if known and known.sha256 == doc.sha256 and live_counts.get(doc.source) == known.chunks:
             report.unchanged += known.chunks
             continue
-        todo.append((doc, chunk_document(doc), store.vectors_by_text(doc.source)))
+        todo.append((doc, chunk_document(doc), salvaged | store.vectors_by_text(doc.source)))
     missing = sorted(
         {c.text for _, chunks, known_vecs in todo for c in chunks if text_hash(c.text) not in known_vecs}
     )
     # embed them all at once: one length-sorted pass wastes the least on padding
     fresh = dict(zip(map(text_hash, missing), embedder.embed_batch(missing), strict=True)) if missing else {}
-    report.added = len(missing)
+    report.embedded = len(missing)
     # store each document, then make it live
     for doc, chunks, known_vecs in todo:
         hashes = [text_hash(c.text) for c in chunks]
         vectors = np.stack([known_vecs[h] if h in known_vecs else fresh[h] for h in hashes])
         store.add(doc, chunks, vectors)
         manifest[doc.source] = store.commit(doc, len(chunks))
-        report.updated += sum(1 for c in chunks if text_hash(c.text) in known_vecs)
+        report.stored += len(chunks)
+        report.reused += sum(1 for h in hashes if h in known_vecs)
         keys.update({c.id: (c.source, c.doc_sha256) for c in chunks})
 
     present = {d.source for d in docs}

@@ -1,37 +1,48 @@
 """Store: keep chunks, their vectors and the documents they come from in Chroma.
 
 Two collections per namespace:
-- `<ns>_chunks`: one record per sentence chunk, with its vector and exact offsets. Written and
-  queried through LlamaIndex's ChromaVectorStore (models are passed explicitly; LlamaIndex's
-  global Settings are never used).
+- `<ns>_chunks`: one record per sentence chunk, with its vector and exact offsets, in cosine
+  space. Written and searched through Chroma's own collection API: a query asks for
+  `distances` and turns them into cosine similarity (cos = 1 - distance), so no library's
+  private similarity formula has to be undone.
 - `<ns>_documents`: one record per source file, holding its full text and metadata. It is the
   manifest: a document's chunks count only when their `doc_sha256` matches its record here,
   and that record is written only after all of its chunks are, so an ingest killed at any
   point leaves every document either fully at its old version or fully at its new one.
 Chroma is the single source of truth; nothing else is kept on disk.
+
+Every call to Chroma is bounded in time (index/bounded.py) and whatever fails in it (a dead or
+frozen server, a damaged index) surfaces as StoreUnavailable, whose message is safe to show;
+the cause is logged.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
 
+from index.bounded import Bounded
+from index.errors import FootnoteError, StoreUnavailable
 from index.types import Chunk, Document
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
 
 __all__ = ["Store", "StoredDocument", "open_client", "published_ordinal", "text_hash"]
 
 log = logging.getLogger(__name__)
 
 _PAGE = 5000  # Chroma caps a single get/add batch at a few thousand records
+_INCLUDE = ["documents", "metadatas", "distances"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +58,12 @@ class StoredDocument:
     chars: int
 
 
-def open_client(data_dir: str, chroma_url: str | None) -> ClientAPI:
-    """An HTTP client when `chroma_url` is set, else an embedded store under `data_dir`."""
+def open_client(data_dir: str, chroma_url: str | None, timeout: float = 10.0) -> ClientAPI:
+    """An HTTP client when `chroma_url` is set, else an embedded store under `data_dir`.
+
+    StoreUnavailable when it cannot be opened within `timeout` seconds (an HTTP client asks the
+    server for its tenant as it is built).
+    """
     import chromadb
     from chromadb.config import Settings
 
@@ -56,10 +71,26 @@ def open_client(data_dir: str, chroma_url: str | None) -> ClientAPI:
     if chroma_url:
         url = urlparse(chroma_url)
         port = url.port or (443 if url.scheme == "https" else 8000)
-        return chromadb.HttpClient(
-            host=url.hostname or "127.0.0.1", port=port, ssl=url.scheme == "https", settings=settings
+        return _guarded(
+            Bounded(timeout),
+            chromadb.HttpClient,
+            host=url.hostname or "127.0.0.1",
+            port=port,
+            ssl=url.scheme == "https",
+            settings=settings,
         )
-    return chromadb.PersistentClient(path=f"{data_dir}/chroma", settings=settings)
+    return _guarded(Bounded(timeout), chromadb.PersistentClient, path=f"{data_dir}/chroma", settings=settings)
+
+
+def _guarded(bounded: Bounded, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one Chroma call within the time bound; any failure becomes StoreUnavailable (logged)."""
+    try:
+        return bounded(fn, *args, **kwargs)
+    except FootnoteError:
+        raise
+    except Exception as exc:
+        log.warning("vector store call %s failed: %s", getattr(fn, "__name__", fn), exc)
+        raise StoreUnavailable() from exc
 
 
 def text_hash(text: str) -> str:
@@ -81,7 +112,7 @@ def _opt(meta: dict[str, Any], key: str) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def chunk_from_metadata(text: str, meta: dict[str, Any], chunk_id: str) -> Chunk:
+def chunk_from_metadata(text: str, meta: Mapping[str, Any], chunk_id: str) -> Chunk:
     """Rebuild a Chunk from what Chroma returns for it."""
     return Chunk(
         id=chunk_id,
@@ -98,20 +129,29 @@ def chunk_from_metadata(text: str, meta: dict[str, Any], chunk_id: str) -> Chunk
 class Store:
     """The Chroma collections of one namespace."""
 
-    def __init__(self, client: ClientAPI, namespace: str = "footnote") -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
-        self.client = client
-        self.chunks = client.get_or_create_collection(
-            f"{namespace}_chunks", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+    def __init__(self, client: ClientAPI, namespace: str = "footnote", timeout: float = 10.0) -> None:
+        self._bounded = Bounded(timeout)  # every Chroma call: see index/bounded.py
+        self._client, self._chunks_name = client, f"{namespace}_chunks"
+        self.chunks = self._open_chunks()
+        self.docs = self._call(
+            client.get_or_create_collection, f"{namespace}_documents", embedding_function=None
         )
-        self.docs = client.get_or_create_collection(f"{namespace}_documents", embedding_function=None)
-        self.vector_store = ChromaVectorStore(chroma_collection=self.chunks)
+
+    def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return _guarded(self._bounded, fn, *args, **kwargs)
+
+    def _open_chunks(self) -> Collection:
+        return self._call(
+            self._client.get_or_create_collection,
+            self._chunks_name,
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
 
     # -- documents (the manifest) --------------------------------------------------------
     def documents(self) -> dict[str, StoredDocument]:
         """Every committed document, by source name."""
-        got = self.docs.get(include=["metadatas"])
+        got = self._call(self.docs.get, include=["metadatas"])
         out: dict[str, StoredDocument] = {}
         for source, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
             m = dict(meta or {})
@@ -128,7 +168,8 @@ class Store:
 
     def texts(self, sources: Sequence[str] | None = None) -> dict[str, str]:
         """The full original text of the given documents (all when None)."""
-        got = self.docs.get(ids=list(sources) if sources is not None else None, include=["documents"])
+        ids = list(sources) if sources is not None else None
+        got = self._call(self.docs.get, ids=ids, include=["documents"])
         return dict(zip(got["ids"], got["documents"] or [], strict=True))
 
     def commit(self, doc: Document, chunks: int) -> StoredDocument:
@@ -138,8 +179,12 @@ class Store:
             if value:
                 meta[key] = value
         # Chroma requires a vector per record; the manifest is never searched, so one constant.
-        self.docs.upsert(
-            ids=[doc.source], documents=[doc.text], metadatas=[meta], embeddings=np.ones((1, 1), np.float32)
+        self._call(
+            self.docs.upsert,
+            ids=[doc.source],
+            documents=[doc.text],
+            metadatas=[meta],
+            embeddings=np.ones((1, 1), np.float32),
         )
         return StoredDocument(
             doc.source, doc.sha256, doc.title, doc.author, doc.published, chunks, len(doc.text)
@@ -147,13 +192,13 @@ class Store:
 
     def forget(self, source: str) -> None:
         """Take a document out of the manifest (its chunks stop counting at once)."""
-        self.docs.delete(ids=[source])
+        self._call(self.docs.delete, ids=[source])
 
     # -- chunks --------------------------------------------------------------------------
     def _pages(self, include: list[str], where: dict[str, Any] | None = None) -> Iterator[Any]:
         offset = 0
         while True:
-            got = self.chunks.get(where=where, include=include, limit=_PAGE, offset=offset)  # type: ignore[arg-type]
+            got = self._call(self.chunks.get, where=where, include=include, limit=_PAGE, offset=offset)
             if not got["ids"]:
                 return
             yield got
@@ -182,8 +227,8 @@ class Store:
             for got in self._pages(["metadatas", "embeddings"], where={"source": source}):
                 for meta, vec in zip(got["metadatas"], got["embeddings"], strict=True):
                     out[str(meta["text_hash"])] = np.asarray(vec, dtype=np.float32)
-        except Exception as exc:  # Chroma's segments can disagree after a killed writer
-            log.warning("cannot reuse stored vectors of %s (%s); embedding it afresh", source, exc)
+        except StoreUnavailable:  # e.g. Chroma's segments disagree after a killed writer
+            log.warning("cannot reuse stored vectors of %s; embedding it afresh", source)
             return {}
         return out
 
@@ -191,7 +236,7 @@ class Store:
         """The stored vectors of the given chunk ids."""
         if not ids:
             return {}
-        got = self.chunks.get(ids=list(ids), include=["embeddings"])
+        got = self._call(self.chunks.get, ids=list(ids), include=["embeddings"])
         return {
             i: np.asarray(v, dtype=np.float32)
             for i, v in zip(got["ids"], list(_or_empty(got["embeddings"])), strict=True)
@@ -199,50 +244,81 @@ class Store:
 
     def add(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Write chunks and their vectors (not yet live: see `commit`)."""
-        from llama_index.core.schema import BaseNode, TextNode
-
-        nodes: list[BaseNode] = [
-            TextNode(
-                id_=c.id,
-                text=c.text,
-                embedding=vectors[i].tolist(),
-                start_char_idx=c.start,
-                end_char_idx=c.end,
-                metadata={
-                    "source": c.source,
-                    "start": c.start,
-                    "end": c.end,
-                    "position": c.position,
-                    "paragraph": c.paragraph,
-                    "doc_sha256": c.doc_sha256,
-                    "text_hash": text_hash(c.text),
-                    "published_ord": published_ordinal(doc.published),
-                },
-            )
-            for i, c in enumerate(chunks)
+        ordinal = published_ordinal(doc.published)
+        metadatas: list[Any] = [
+            {
+                "source": c.source,
+                "start": c.start,
+                "end": c.end,
+                "position": c.position,
+                "paragraph": c.paragraph,
+                "doc_sha256": c.doc_sha256,
+                "text_hash": text_hash(c.text),
+                "published_ord": ordinal,
+            }
+            for c in chunks
         ]
-        for s in range(0, len(nodes), _PAGE):
-            self.vector_store.add(nodes[s : s + _PAGE])
+        for s in range(0, len(chunks), _PAGE):
+            page = slice(s, s + _PAGE)
+            self._call(
+                self.chunks.upsert,
+                ids=[c.id for c in chunks[page]],
+                embeddings=vectors[page],
+                documents=[c.text for c in chunks[page]],
+                metadatas=metadatas[page],
+            )
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove chunk records."""
         ids = list(ids)
         for s in range(0, len(ids), _PAGE):
-            self.chunks.delete(ids=ids[s : s + _PAGE])
+            self._call(self.chunks.delete, ids=ids[s : s + _PAGE])
 
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[tuple[Chunk, float]]:
-        """The `k` nearest chunks to `vector`, with their cosine similarity."""
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
-        k = min(k, self.chunks.count())
-        if k <= 0:
-            return []
-        result = self.vector_store.query(
-            VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k), where=where or None
+        """The `k` nearest chunks to `vector` (fewer when the collection holds fewer), with their cosine."""
+        # Chroma 1.x returns every match when n_results exceeds them, so no count() first.
+        got = self._call(
+            self.chunks.query,
+            query_embeddings=vector[None, :],
+            n_results=k,
+            where=where or None,
+            include=_INCLUDE,
         )
-        out: list[tuple[Chunk, float]] = []
-        for node, sim in zip(result.nodes or [], result.similarities or [], strict=True):
-            # ChromaVectorStore reports exp(-distance); with cosine space distance = 1 - cos.
-            cos = 1.0 + float(np.log(max(sim, 1e-12)))
-            out.append((chunk_from_metadata(node.get_content(), node.metadata, node.node_id), cos))
-        return out
+        ids, texts = got["ids"][0], (got["documents"] or [[]])[0]
+        metas, distances = (got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0]
+        return [
+            (chunk_from_metadata(text, meta, cid), 1.0 - float(d))  # cosine space: d = 1 - cos
+            for cid, text, meta, d in zip(ids, texts, metas, distances, strict=True)
+        ]
+
+    def check(self) -> None:
+        """Prove the chunks collection can still answer a search; StoreUnavailable if it cannot."""
+        got = self._call(self.chunks.get, limit=1, include=["embeddings"])
+        embeddings = _or_empty(got["embeddings"])
+        if len(embeddings):
+            self.query(np.asarray(embeddings[0], dtype=np.float32), 1, None)
+
+    # -- repair --------------------------------------------------------------------------
+    def damaged(self) -> bool:
+        """Whether Chroma fails to read back some stored vector: a damaged vector index.
+
+        Reading every vector is the check that finds a truncated HNSW file: a search may still
+        answer from what the file keeps, or from what was never flushed to it. It costs 0.06 s
+        for 1,688 chunks in an embedded store (reading their metadata, which ingest does anyway,
+        0.29 s). A store that is down or frozen raises StoreUnavailable instead: not damage.
+        """
+        from chromadb.errors import ChromaError
+
+        try:
+            for _ in self._pages(["embeddings"]):
+                pass
+        except StoreUnavailable as exc:
+            if not isinstance(exc.__cause__, ChromaError):
+                raise
+            return True
+        return False
+
+    def rebuild_chunks(self) -> None:
+        """Drop the chunks collection and create it empty; the manifest is kept."""
+        self._call(self._client.delete_collection, self._chunks_name)
+        self.chunks = self._open_chunks()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
-__all__ = ["Chunk", "Document", "Hit", "Span"]
+from index.errors import InvalidFilter
+
+__all__ = ["Chunk", "Document", "Filters", "Hit", "Span"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +55,38 @@ class Hit:
     dense: float | None = None  # cosine similarity to the question, when known
     lexical: float | None = None  # BM25 score, when it matched
     fused: float = 0.0  # reciprocal-rank fusion of both rankings
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrict an answer to some sources and/or a publication-date range (inclusive).
+
+    The one rule, `admits`, decides per document; retrieval turns it into the set of admitted
+    sources for both of its searches, so the dense and the lexical side cannot disagree.
+    """
+
+    sources: tuple[str, ...] | None = None
+    published_after: date | None = None
+    published_before: date | None = None
+
+    def __post_init__(self) -> None:
+        after, before = self.published_after, self.published_before
+        if after and before and after > before:
+            raise InvalidFilter("published_after must not be later than published_before")
+
+    @property
+    def restricts(self) -> bool:
+        """Whether any document could be left out."""
+        return self.sources is not None or bool(self.published_after or self.published_before)
+
+    def admits(self, source: str, published: str | None) -> bool:
+        """Whether a document with this name and publication date (ISO, or None) may be used."""
+        if self.sources is not None and source not in self.sources:
+            return False
+        if not (self.published_after or self.published_before):
+            return True
+        if published is None:  # an undated article is neither "after" nor "before" anything
+            return False
+        day = date.fromisoformat(published)
+        after, before = self.published_after, self.published_before
+        return (after is None or day >= after) and (before is None or day <= before)

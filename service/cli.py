@@ -22,7 +22,9 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from index.ingest import ingest_folder
     from index.store import Store, open_client
 
-    store = Store(open_client(str(settings.data_dir), settings.chroma_url), settings.namespace)
+    timeout = settings.store_timeout_seconds
+    client = open_client(str(settings.data_dir), settings.chroma_url, timeout)
+    store = Store(client, settings.namespace, timeout)
     embedder = OnnxEmbedder(settings.model_cache, progress=True)
     report = ingest_folder(Path(args.path or settings.seeds_dir), store, embedder)
     print(report.summary())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -38,13 +39,14 @@ class Draft:
 
 
 class Corpus(Protocol):
-    """What the extractive composer needs to know about the indexed articles."""
+    """What the extractive composer reads of the corpus snapshot (index/snapshot.py)."""
 
-    vocabulary: set[str]
+    @property
+    def vocabulary(self) -> AbstractSet[str]: ...
 
     def idf(self, term: str) -> float: ...
 
-    def about(self, source: str) -> set[str]: ...
+    def about(self, source: str) -> AbstractSet[str]: ...
 
     def previous(self, chunk: Chunk) -> Chunk | None: ...
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from index.embed import OnnxEmbedder
-from index.retrieve import Filters, Retriever
+from index.embed import Embedder, OnnxEmbedder
+from index.errors import UnknownSource
+from index.retrieve import Retriever
+from index.snapshot import Snapshot, load_snapshot
 from index.store import Store, open_client
 from index.text import without_zero_width
-from index.types import Hit
+from index.types import Filters, Hit
 from service.cite import cite
 from service.compose import Composer, ExtractiveComposer
 from service.condense import condense
@@ -20,26 +23,59 @@ from service.verify import verify
 __all__ = ["Pipeline", "build_pipeline"]
 
 
-@dataclass(slots=True)
-class Pipeline:
-    """Retrieve → compose → cite → verify, over one loaded index."""
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """What one request uses from start to end: a snapshot and the stages built on it."""
 
+    snapshot: Snapshot
     retriever: Retriever
     composer: Composer
-    texts: dict[str, str]  # source name -> original text, for exact quotes
-    top_k: int = 20
 
-    def describe(self, source: str) -> dict[str, object]:
-        """A document's metadata, as the API shows it."""
-        doc = self.retriever.documents[source]
-        return {
-            "name": doc.source,
-            "title": doc.title,
-            "author": doc.author,
-            "published": doc.published,
-            "chars": doc.chars,
-            "chunks": doc.chunks,
-        }
+
+class Pipeline:
+    """Condense → retrieve → compose → cite → verify, over one corpus snapshot at a time."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        snapshot: Snapshot,
+        top_k: int,
+        composer: Callable[[Snapshot], Composer] = ExtractiveComposer,
+    ) -> None:
+        self.store, self.embedder, self.top_k, self._composer = store, embedder, top_k, composer
+        self._lock = threading.Lock()
+        self._loaded = self._build(snapshot)
+
+    def _build(self, snapshot: Snapshot) -> _Loaded:
+        return _Loaded(snapshot, Retriever(snapshot, self.store, self.embedder), self._composer(snapshot))
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The corpus snapshot requests are answered from now."""
+        return self._loaded.snapshot
+
+    def refresh(self) -> None:
+        """Load a new snapshot from the store and swap it in whole (requests in flight keep theirs)."""
+        loaded = self._build(load_snapshot(self.store))
+        with self._lock:
+            self._loaded = loaded
+
+    def check(self) -> None:
+        """StoreUnavailable while the vector store cannot answer a search (for readiness)."""
+        self.store.check()
+
+    def sources(self) -> list[dict[str, object]]:
+        """Every indexed document's metadata, by name."""
+        snapshot = self.snapshot
+        return [_meta(snapshot, name) for name in sorted(snapshot.documents)]
+
+    def source(self, name: str) -> dict[str, object]:
+        """One document's metadata and stored text; UnknownSource when it is not indexed."""
+        snapshot = self.snapshot
+        if name not in snapshot.texts:  # names are looked up, never joined onto a path
+            raise UnknownSource(name)
+        return {**_meta(snapshot, name), "text": snapshot.texts[name]}
 
     def ask(
         self,
@@ -59,25 +95,40 @@ class Pipeline:
         history: Sequence[Mapping[str, str]] = (),
     ) -> tuple[Answer, list[Hit]]:
         """`ask`, also returning the retrieved passages (for evaluation)."""
+        loaded = self._loaded  # one snapshot for the whole request
         # condense a follow-up and the earlier turns into a standalone question; invisible
         # characters inside a word ("Ger\u200bmany") would split it for every rule below
         turns = [{**turn, "content": without_zero_width(turn["content"])} for turn in history]
         asked = condense(without_zero_width(question), turns)
         # retrieve passages
-        _, hits = self.retriever.search(asked.standalone, top_k or self.top_k, filters)
+        hits = loaded.retriever.search(asked.standalone, top_k or self.top_k, filters)
         # compose an answer from them
-        draft = self.composer.compose(asked.question, hits, asked.context)
+        draft = loaded.composer.compose(asked.question, hits, asked.context)
         # cite every sentence to its exact span
         answer = cite(draft)
-        # verify every citation against the source text before it leaves
-        answer = verify(answer, self.texts)
+        # verify every citation against the stored text of the live documents before it leaves
+        answer = verify(answer, loaded.snapshot.texts)
         answer.standalone_question = asked.standalone
         return answer, hits
 
 
+def _meta(snapshot: Snapshot, name: str) -> dict[str, object]:
+    doc = snapshot.documents[name]
+    return {
+        "name": doc.source,
+        "title": doc.title,
+        "author": doc.author,
+        "published": doc.published,
+        "chars": doc.chars,
+        "chunks": doc.chunks,
+    }
+
+
 def build_pipeline(settings: Settings) -> Pipeline:
     """Load the model and the index once (the costly part of start-up)."""
-    store = Store(open_client(str(settings.data_dir), settings.chroma_url), settings.namespace)
-    retriever = Retriever(store, OnnxEmbedder(settings.model_cache))
-    texts = store.texts(list(retriever.documents))
-    return Pipeline(retriever, ExtractiveComposer(retriever), texts, settings.top_k)
+    timeout = settings.store_timeout_seconds
+    store = Store(
+        open_client(str(settings.data_dir), settings.chroma_url, timeout), settings.namespace, timeout
+    )
+    store.check()  # fail fast, before the costly part, while the store cannot answer
+    return Pipeline(store, OnnxEmbedder(settings.model_cache), load_snapshot(store), settings.top_k)

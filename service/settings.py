@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".footnote")  # embedded Chroma store and the exported ONNX model
     chroma_url: str | None = None  # e.g. http://127.0.0.1:8001: use a Chroma server instead
     namespace: str = "footnote"  # prefix of the Chroma collections
+    store_timeout_seconds: float = 10.0  # the longest any one call to Chroma may take
     seeds_dir: Path = Path("seeds")  # what `footnote ingest` and `make run` ingest by default
     # comma-separated base URLs at which people reach this service, e.g. https://qa.example.com;
     # their hosts are the only Host values served (loopback names always are)

@@ -6,12 +6,15 @@ import hashlib
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from index.embed import OnnxEmbedder
 from index.ingest import ingest_folder
+from index.retrieve import Retriever
+from index.snapshot import load_snapshot
 from index.store import Store, open_client
 from index.tokenize import tokenize
 from service.pipeline import Pipeline, build_pipeline
@@ -41,6 +44,11 @@ class FakeEmbedder:
     @property
     def embedded(self) -> int:
         return sum(self.calls)
+
+
+def retriever_over(store: Store, embedder: Any) -> Retriever:
+    """A Retriever over a fresh snapshot of what `store` holds."""
+    return Retriever(load_snapshot(store), store, embedder)
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def answered(real_pipeline: Pipeline) -> dict[str, tuple[Answer, list[Hit]]]:
 
 @pytest.fixture(scope="module")
 def clean(answered: dict[str, tuple[Answer, list[Hit]]], real_pipeline: Pipeline) -> dict[str, Any]:
-    return evaluate(DEV, lambda it: answered[it.id], real_pipeline.texts, entails)
+    return evaluate(DEV, lambda it: answered[it.id], real_pipeline.snapshot.texts, entails)
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +123,7 @@ def test_mutation_is_caught(
     real_pipeline: Pipeline,
 ) -> None:
     assert gate(clean, baseline) == []  # the clean run passes its own gate
-    texts = real_pipeline.texts
+    texts = real_pipeline.snapshot.texts
 
     def answer(it: Item) -> tuple[Answer, list[Hit]]:
         ans, hits = copy.deepcopy(answered[it.id])
@@ -141,7 +141,7 @@ def test_wrong_article_keeps_spans_valid_so_only_support_catches_it(
     answered: dict[str, tuple[Answer, list[Hit]]], clean: dict[str, Any], real_pipeline: Pipeline
 ) -> None:
     """The right metric: a real span of the wrong article is a *support* failure, not a span one."""
-    texts = real_pipeline.texts
+    texts = real_pipeline.snapshot.texts
     report = evaluate(
         DEV,
         lambda it: (cite_wrong_article(it, *copy.deepcopy(answered[it.id]), texts), answered[it.id][1]),

@@ -5,51 +5,62 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import IndexNotReady, InvalidFilter, UnknownSource
+from index.errors import IndexNotReady, InvalidFilter, StoreUnavailable, UnknownSource
 from index.ingest import ingest_folder
-from index.retrieve import Filters, Retriever
+from index.retrieve import Retriever
+from index.snapshot import load_snapshot
 from index.store import Store
-from tests.conftest import FakeEmbedder
+from index.types import Filters
+from tests.conftest import FakeEmbedder, retriever_over
 
 
 @pytest.fixture
 def retriever(corpus: Path, store: Store, fake_embedder: FakeEmbedder) -> Retriever:
     ingest_folder(corpus, store, fake_embedder)
-    return Retriever(store, fake_embedder)
+    return retriever_over(store, fake_embedder)
 
 
 def test_search__ranks_the_sentence_that_shares_the_question_words_first(retriever: Retriever) -> None:
-    _, hits = retriever.search("Bundeswehr troop strength target", k=5)
+    hits = retriever.search("Bundeswehr troop strength target", k=5)
     assert "260,000" in hits[0].chunk.text
     assert hits[0].dense is not None and hits[0].lexical is not None
 
 
 def test_search__every_hit_has_dense_evidence(retriever: Retriever) -> None:
-    _, hits = retriever.search("Nord Stream 2 gas pipeline sanctions", k=30)
+    hits = retriever.search("Nord Stream 2 gas pipeline sanctions", k=30)
     assert len(hits) == 30 and all(h.dense is not None for h in hits)
 
 
 def test_search__filters_by_source_and_date(retriever: Retriever) -> None:
     only = "002_4803be79736df0a6.txt"
-    _, hits = retriever.search("Lavrov security guarantees", k=20, filters=Filters(sources=(only,)))
+    hits = retriever.search("Lavrov security guarantees", k=20, filters=Filters(sources=(only,)))
     assert hits and {h.chunk.source for h in hits} == {only}
     after = Filters(published_after=date(2025, 1, 1))
-    _, hits = retriever.search("Lavrov security guarantees", k=20, filters=after)
+    hits = retriever.search("Lavrov security guarantees", k=20, filters=after)
     assert hits and all(h.published and h.published >= "2025-01-01" for h in hits)
     before = Filters(published_before=date(2023, 1, 1))
-    _, hits = retriever.search("Lavrov security guarantees", k=20, filters=before)
+    hits = retriever.search("Lavrov security guarantees", k=20, filters=before)
     assert hits and {h.chunk.source for h in hits} == {only}  # the undated article is excluded
 
 
 def test_search__bad_filters_are_clear_errors(retriever: Retriever) -> None:
     with pytest.raises(UnknownSource, match=r"unknown source: '\.\./etc/passwd'"):
-        retriever.search("x", filters=Filters(sources=("../etc/passwd",)))
+        retriever.search("x", 20, filters=Filters(sources=("../etc/passwd",)))
     with pytest.raises(InvalidFilter, match="published_after must not be later than published_before"):
-        retriever.search(
-            "x", filters=Filters(published_after=date(2025, 1, 2), published_before=date(2025, 1, 1))
-        )
+        Filters(published_after=date(2025, 1, 2), published_before=date(2025, 1, 1))
 
 
-def test_retriever__empty_index_is_not_ready(store: Store, fake_embedder: FakeEmbedder) -> None:
+def test_snapshot__of_an_empty_index_is_not_ready(store: Store) -> None:
     with pytest.raises(IndexNotReady, match="the index is empty"):
-        Retriever(store, fake_embedder)
+        load_snapshot(store)
+
+
+def test_search__a_chroma_failure_is_store_unavailable_not_a_lexical_only_answer(
+    retriever: Retriever,
+) -> None:
+    from tests.index.test_store import BrokenCollection
+
+    retriever.store.chunks = BrokenCollection()  # type: ignore[assignment]
+    for filters in (None, Filters(sources=("002_4803be79736df0a6.txt",))):
+        with pytest.raises(StoreUnavailable, match=r"^the vector store is unavailable; retry shortly$"):
+            retriever.search("Bundeswehr troop strength target", k=5, filters=filters)

@@ -12,10 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index.ingest import ingest_folder
-from index.retrieve import Retriever
+from index.snapshot import load_snapshot
 from index.store import Store
 from service.app import create_app
-from service.compose import ExtractiveComposer
 from service.pipeline import Pipeline
 from service.settings import Settings
 from tests.conftest import FakeEmbedder
@@ -32,21 +31,24 @@ def _ready(client: TestClient) -> TestClient:
 
 
 @pytest.fixture
-def make_client(
-    corpus: Path, store: Store, fake_embedder: FakeEmbedder, tmp_path: Path
-) -> Iterator[MakeClient]:
-    """make_client(**settings) -> a ready TestClient; all are closed after the test."""
+def load_pipeline(corpus: Path, store: Store, fake_embedder: FakeEmbedder) -> Callable[[Settings], Pipeline]:
+    """A `load` for create_app: the seed corpus, ingested with the fake embedder."""
     ingest_folder(corpus, store, fake_embedder)
 
     def load(_: Settings) -> Pipeline:
-        retriever = Retriever(store, fake_embedder)
-        return Pipeline(retriever, ExtractiveComposer(retriever), store.texts())
+        return Pipeline(store, fake_embedder, load_snapshot(store), top_k=20)
 
+    return load
+
+
+@pytest.fixture
+def make_client(load_pipeline: Callable[[Settings], Pipeline], tmp_path: Path) -> Iterator[MakeClient]:
+    """make_client(**settings) -> a ready TestClient; all are closed after the test."""
     with ExitStack() as stack:
 
         def make(**settings: Any) -> TestClient:
             settings = {"public_url": "http://testserver", **settings}  # TestClient's host
-            app = create_app(Settings(data_dir=tmp_path, **settings), load=load)
+            app = create_app(Settings(data_dir=tmp_path, **settings), load=load_pipeline)
             return _ready(stack.enter_context(TestClient(app)))
 
         yield make

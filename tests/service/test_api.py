@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from index.errors import IndexNotReady
 from service.app import create_app
 from service.pipeline import Pipeline
 from service.settings import Settings
@@ -115,16 +118,54 @@ def test_sources__unknown_or_traversal_names_are_404(client: TestClient, path: s
     assert "root:" not in r.text and "[project]" not in r.text
 
 
-def test_readyz__503_until_loaded_then_ready(tmp_path: Path) -> None:
-    def never(_: Settings) -> Pipeline:
-        raise RuntimeError("the index is empty: run `footnote ingest` first")
+EMPTY = "the index is empty: run `footnote ingest` first"
+UNEXPECTED = "the index could not be loaded; see the server log"
 
-    with TestClient(create_app(Settings(data_dir=tmp_path, public_url="http://testserver"), load=never)) as c:
+
+def test_readyz__503_with_the_reason_until_an_index_appears_then_ready(
+    tmp_path: Path, load_pipeline: Callable[[Settings], Pipeline]
+) -> None:
+    ingested = threading.Event()
+
+    def load(settings: Settings) -> Pipeline:
+        if not ingested.is_set():
+            raise IndexNotReady(EMPTY)
+        return load_pipeline(settings)
+
+    with TestClient(create_app(Settings(data_dir=tmp_path, public_url="http://testserver"), load=load)) as c:
         time.sleep(0.2)
         assert c.get("/healthz").json() == {"status": "ok"}
         r = c.get("/readyz")
         assert r.status_code == 503
-        assert r.json()["detail"] == "the index is empty: run `footnote ingest` first"
+        assert r.json() == {
+            "status": "not ready",
+            "detail": "the index is empty: run `footnote ingest` first",
+        }
         ask = c.post("/v1/ask", json={"question": "anything?"})
         assert ask.status_code == 503
-        assert ask.json() == {"detail": "the index is empty: run `footnote ingest` first"}
+        assert ask.json() == {"detail": EMPTY}
+        ingested.set()  # no restart: the service picks the index up by itself
+        deadline = time.monotonic() + 10
+        while (r := c.get("/readyz")).status_code != 200:
+            assert time.monotonic() < deadline, r.json()
+            time.sleep(0.05)
+        assert r.json() == {"status": "ready"}
+        assert c.post("/v1/ask", json={"question": "anything?"}).status_code == 200
+
+
+def test_readyz__never_shows_internal_error_text(tmp_path: Path) -> None:
+    def broken(_: Settings) -> Pipeline:
+        raise RuntimeError("Load model from /home/op/.footnote/models/all-MiniLM-L6-v2.onnx failed")
+
+    with TestClient(
+        create_app(Settings(data_dir=tmp_path, public_url="http://testserver"), load=broken)
+    ) as c:
+        time.sleep(0.2)
+        r = c.get("/readyz")
+        assert r.status_code == 503
+        assert r.json() == {
+            "status": "not ready",
+            "detail": "the index could not be loaded; see the server log",
+        }
+        ask = c.post("/v1/ask", json={"question": "anything?"})
+        assert ask.json() == {"detail": "the index could not be loaded; see the server log"}

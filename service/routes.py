@@ -1,0 +1,141 @@
+"""The routes: probes, the /v1 API and the widget's pages, with their typed dependencies.
+
+Routes talk to the pipeline (`ask`, `sources`, `source`) and the loader, never to the stages
+inside; the app factory (service/app.py) puts the loader and the guard on `app.state`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sse_starlette import EventSourceResponse
+
+from service.guard import Guard
+from service.handlers import GUARDED, documented
+from service.jsonroute import JSONRoute
+from service.loader import Loader
+from service.pipeline import Pipeline
+from service.schemas import AskRequest, SourceList, SourceText
+from service.stream import events
+from service.types import Answer
+from service.widget import demo_page, widget_script
+
+__all__ = ["api", "pages", "probes"]
+
+
+# `async def` on purpose: FastAPI runs a plain `def` dependency on a worker thread, and the
+# probes must not wait for one (see `readyz`).
+async def _loader(request: Request) -> Loader[Pipeline]:
+    loader: Loader[Pipeline] = request.app.state.loader
+    return loader
+
+
+async def _guard(request: Request) -> Guard:
+    guard: Guard = request.app.state.guard
+    return guard
+
+
+def _pipeline(loader: Annotated[Loader[Pipeline], Depends(_loader)]) -> Pipeline:
+    """The loaded pipeline; IndexNotReady (503, with the reason) until one has loaded."""
+    return loader.pipeline()
+
+
+def _guarded(request: Request, guard: Annotated[Guard, Depends(_guard)]) -> None:
+    guard(request)
+
+
+LoaderDep = Annotated[Loader[Pipeline], Depends(_loader)]
+GuardDep = Annotated[Guard, Depends(_guard)]
+PipelineDep = Annotated[Pipeline, Depends(_pipeline)]
+
+probes = APIRouter()
+api = APIRouter(prefix="/v1", dependencies=[Depends(_guarded)], route_class=JSONRoute)
+pages = APIRouter(include_in_schema=False)
+
+
+# Probes are `async def` reading in-memory state: they never wait on the store or on the
+# worker threads, which requests stuck on a frozen store may all be holding.
+@probes.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@probes.get("/readyz")
+async def readyz(loader: LoaderDep) -> JSONResponse:
+    """Readiness: the model and the index are loaded and the vector store answers."""
+    readiness = loader.readiness
+    if not readiness.ready:
+        return JSONResponse({"status": "not ready", "detail": readiness.detail}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+def _answer(body: AskRequest, pipeline: Pipeline) -> Answer:
+    filters = body.filters.to_filters() if body.filters else None
+    history = [turn.model_dump() for turn in body.history]
+    return pipeline.ask(body.question, filters, body.top_k, history)
+
+
+@api.post("/ask", responses=documented(*GUARDED, 404, 413, 415, 422))
+def ask(body: AskRequest, pipeline: PipelineDep) -> Answer:
+    """Answer a question from the sources, every sentence cited, or abstain with a reason."""
+    return _answer(body, pipeline)
+
+
+_STREAM = {
+    "description": "Events: `citation`, `delta`, then `done` (the /v1/ask body) or `error`",
+    "content": {"text/event-stream": {}},
+}
+
+
+@api.post(
+    "/ask/stream",
+    response_class=EventSourceResponse,
+    responses={200: _STREAM, **documented(*GUARDED, 404, 413, 415, 422)},
+)
+def ask_stream(body: AskRequest, pipeline: PipelineDep) -> EventSourceResponse:
+    """`/v1/ask` as server-sent events: `citation`, `delta`, then `done` (or `error`).
+
+    The request is validated and answered before the stream opens, so a bad request gets
+    the same status code and message as on /v1/ask.
+    """
+    return EventSourceResponse(events(_answer(body, pipeline)), ping=15)
+
+
+@api.get("/sources", responses=documented(*GUARDED))
+def sources(pipeline: PipelineDep) -> SourceList:
+    """The indexed documents and their metadata."""
+    return SourceList.model_validate({"sources": pipeline.sources()})
+
+
+@api.get("/sources/{name}", responses=documented(*GUARDED, 404))
+def source(name: str, pipeline: PipelineDep) -> SourceText:
+    """One document's stored text and metadata (for citation click-through)."""
+    return SourceText.model_validate(pipeline.source(name))
+
+
+@pages.get("/widget.js")
+def widget() -> Response:
+    """The embeddable chat widget: one <script> tag on any page."""
+    return Response(
+        widget_script(),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+@pages.get("/")
+def demo(request: Request, guard: GuardDep) -> HTMLResponse:
+    """A demo page with the widget inline, and how to embed it; it starts a browser session."""
+    page = HTMLResponse(
+        demo_page(str(request.base_url).rstrip("/")),
+        headers={
+            "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+            "Cache-Control": "no-store",  # it carries a fresh session cookie
+        },
+    )
+    guard.start_session(page)
+    return page
