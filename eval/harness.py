@@ -286,8 +286,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     pipeline = build_pipeline(settings)
     if getattr(args, "composer", "extractive") == "top2":
         from eval.baselines import TopTwoComposer
+        from service.pipeline import Pipeline
 
-        pipeline.composer = TopTwoComposer()
+        top2 = TopTwoComposer()
+        pipeline = Pipeline(
+            pipeline.store, pipeline.embedder, pipeline.snapshot, pipeline.top_k, lambda _: top2
+        )
     report = evaluate(
         items,
         lambda it: pipeline.run(it.question, it.to_filters(), history=it.history),

@@ -51,27 +51,29 @@ class Example:
 
 
 def _retrieve(questions: Sequence[Question]) -> tuple[dict[str, list[list[Any]]], Any]:
-    """Cached top-k hits per question id, and the retriever (for the features' corpus statistics)."""
+    """Cached top-k hits per question id, and the corpus snapshot (for the features' statistics)."""
     from index.embed import OnnxEmbedder
     from index.ingest import ingest_folder
     from index.retrieve import Retriever
+    from index.snapshot import load_snapshot
     from index.store import Store, open_client
     from service.settings import Settings
 
     store = Store(open_client(str(CACHE / "data"), None), "train")
     embedder = OnnxEmbedder(Settings().model_cache)
     print(ingest_folder(CACHE / "corpus", store, embedder).summary())
-    retriever = Retriever(store, embedder)
+    snapshot = load_snapshot(store)
+    retriever = Retriever(snapshot, store, embedder)
     cache_file = CACHE / "hits.json"
     cached: dict[str, list[list[Any]]] = json.loads(cache_file.read_text()) if cache_file.exists() else {}
     for n, q in enumerate(questions):
         if q.id not in cached:
-            _, hits = retriever.search(q.question, TOP_K)
+            hits = retriever.search(q.question, TOP_K)
             cached[q.id] = [[h.chunk.id, h.dense, h.lexical, h.fused] for h in hits]
             if n % 500 == 0:
                 print(f"retrieved {n}/{len(questions)}")
     cache_file.write_text(json.dumps(cached))
-    return cached, retriever
+    return cached, snapshot
 
 
 def examples() -> list[Example]:
@@ -79,14 +81,14 @@ def examples() -> list[Example]:
     from index.types import Hit
 
     questions = write_corpus(load_split()["train"], CACHE / "corpus")
-    cached, retriever = _retrieve(questions)
-    by_id = {c.id: c for c in retriever.chunks}
+    cached, snapshot = _retrieve(questions)
+    by_id = {c.id: c for c in snapshot.chunks}
     out = []
     for q in questions:
         hits = []
         for cid, dense, lexical, fused in cached[q.id]:
             chunk = by_id[cid]
-            doc = retriever.documents[chunk.source]
+            doc = snapshot.documents[chunk.source]
             hits.append(Hit(chunk, doc.title, doc.published, dense, lexical, fused))
         y = np.array(
             [
@@ -99,7 +101,7 @@ def examples() -> list[Example]:
             dtype=np.int64,
         )
         words = np.array([len(h.chunk.text.split()) for h in hits])
-        out.append(Example(q.source, bool(q.answers), features(q.question, hits, retriever), y, words))
+        out.append(Example(q.source, bool(q.answers), features(q.question, hits, snapshot), y, words))
     return out
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from itertools import pairwise
 from typing import Any, Protocol
@@ -97,7 +99,7 @@ class Context(Protocol):
 
     def idf(self, term: str) -> float: ...
 
-    def about(self, source: str) -> set[str]: ...
+    def about(self, source: str) -> AbstractSet[str]: ...
 
     def previous(self, chunk: Chunk) -> Chunk | None: ...
 
@@ -125,7 +127,7 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
     top_lexical = max((h.lexical or 0.0 for h in hits), default=0.0) or 1.0
     q_pairs = _pairs(question)
 
-    def cov(found: set[str]) -> float:
+    def cov(found: AbstractSet[str]) -> float:
         return sum(w for t, w in weights.items() if t in found) / total
 
     sentence_terms = [content_terms(h.chunk.text) for h in hits]
@@ -159,7 +161,7 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
                 0.0,
                 cov(before),
                 cov(title),
-                cov(terms | before | title),
+                cov(terms | before | set(title)),
                 len(terms - set(weights)) / max(1, len(terms)),
                 float(np.log1p(len(hit.chunk.text.split()))),
                 1.0 if _ANAPHOR.match(hit.chunk.text) else 0.0,
@@ -225,9 +227,8 @@ class Selector:
 
     @classmethod
     def load(cls) -> Selector:
-        """The committed artifact, eval/selector.json."""
-        text = resources.files("eval").joinpath("selector.json").read_text(encoding="utf-8")
-        return cls.from_json(json.loads(text))
+        """The committed artifact, eval/selector.json (read once per process)."""
+        return _committed()
 
     def sentence_probabilities(self, x: np.ndarray) -> np.ndarray:
         """P(this sentence answers the question), per row of features."""
@@ -238,6 +239,12 @@ class Selector:
         """P(what would be said holds the answer), calibrated on held-out training articles."""
         z = float(answer_features(p, x) @ self.answer_coef + self.answer_intercept)
         return 1.0 / (1.0 + float(np.exp(-z)))
+
+
+@cache
+def _committed() -> Selector:
+    text = resources.files("eval").joinpath("selector.json").read_text(encoding="utf-8")
+    return Selector.from_json(json.loads(text))
 
 
 ANSWER_FEATURES = ("logit_best", "logit_second", "coverage_best", "coverage_around_best", "dense_best")
