@@ -2,8 +2,9 @@
 
 1. The training articles of eval/squad/split.json are written as a corpus and ingested into a
    git-ignored index (`.footnote/train/`), so candidates come from the real retriever.
-2. Each question's top-k hits are retrieved once and cached (`hits.json`); features are
-   recomputed from the cache (service/select.py), so feature work never re-embeds anything.
+2. Each question's top-k hits are retrieved once and committed (eval/squad/train_candidates.npz:
+   chunk rows and scores); features are recomputed from them (service/select.py), so a fit is
+   reproducible to the byte and feature work never re-embeds anything.
 3. A candidate is positive when it contains a SQuAD answer span (by character offsets).
 4. Validation is leave-one-article-out over the training articles: out-of-fold sentence scores
    choose the second-sentence ratio and fit the calibration of P(answer is right), whose
@@ -31,6 +32,7 @@ __all__ = ["Example", "fit", "main"]
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".footnote" / "train"
 ARTIFACT = Path(__file__).parent / "selector.json"
+CANDIDATES = Path(__file__).parent / "squad" / "train_candidates.npz"  # see `retrieve`
 TOP_K = 20  # as the service retrieves (Settings.top_k)
 C = 1.0  # L2 strength of both logistic models: scikit-learn's default, not searched
 TARGET_FALSE_ABSTENTION = 0.08  # stated in advance: at most 8 % of answerable questions abstain
@@ -50,11 +52,10 @@ class Example:
     words: np.ndarray
 
 
-def _retrieve(questions: Sequence[Question]) -> tuple[dict[str, list[list[Any]]], Any]:
-    """Cached top-k hits per question id, and the corpus snapshot (for the features' statistics)."""
+def _snapshot() -> tuple[Any, Any, Any]:
+    """The training articles' index (built by footnote's own ingest; unchanged files are skipped)."""
     from index.embed import OnnxEmbedder
     from index.ingest import ingest_folder
-    from index.retrieve import Retriever
     from index.snapshot import load_snapshot
     from index.store import Store, open_client
     from service.settings import Settings
@@ -62,34 +63,56 @@ def _retrieve(questions: Sequence[Question]) -> tuple[dict[str, list[list[Any]]]
     store = Store(open_client(str(CACHE / "data"), None), "train")
     embedder = OnnxEmbedder(Settings().model_cache)
     print(ingest_folder(CACHE / "corpus", store, embedder).summary())
-    snapshot = load_snapshot(store)
+    return load_snapshot(store), store, embedder
+
+
+def retrieve(questions: Sequence[Question], snapshot: Any, store: Any, embedder: Any) -> None:
+    """Ask every question of the real retriever and commit its hits to CANDIDATES.
+
+    Chroma's approximate nearest-neighbour search is not bit-stable across fresh indexes (a few
+    questions get another 20th candidate), so the candidates are data, committed, and a fit from
+    them is reproducible to the byte; refresh them deliberately with `--retrieve`.
+    """
+    from index.retrieve import Retriever
+
     retriever = Retriever(snapshot, store, embedder)
-    cache_file = CACHE / "hits.json"
-    cached: dict[str, list[list[Any]]] = json.loads(cache_file.read_text()) if cache_file.exists() else {}
+    row = {c.id: i for i, c in enumerate(snapshot.chunks)}
+    rows = np.full((len(questions), TOP_K), -1, dtype=np.int32)
+    scores = np.full((len(questions), TOP_K, 3), np.nan, dtype=np.float32)
     for n, q in enumerate(questions):
-        if q.id not in cached:
-            hits = retriever.search(q.question, TOP_K)
-            cached[q.id] = [[h.chunk.id, h.dense, h.lexical, h.fused] for h in hits]
-            if n % 500 == 0:
-                print(f"retrieved {n}/{len(questions)}")
-    cache_file.write_text(json.dumps(cached))
-    return cached, snapshot
+        for k, h in enumerate(retriever.search(q.question, TOP_K)):
+            rows[n, k] = row[h.chunk.id]
+            scores[n, k] = [np.nan if v is None else v for v in (h.dense, h.lexical, h.fused)]
+        if n % 500 == 0:
+            print(f"retrieved {n}/{len(questions)}")
+    ids = np.array([q.id for q in questions])
+    np.savez_compressed(CANDIDATES, ids=ids, rows=rows, scores=scores)
 
 
-def examples() -> list[Example]:
+def examples(refresh: bool = False) -> list[Example]:
     """Every training question with its retrieved candidates, featurised and labelled."""
     from index.types import Hit
 
     questions = write_corpus(load_split()["train"], CACHE / "corpus")
-    cached, snapshot = _retrieve(questions)
-    by_id = {c.id: c for c in snapshot.chunks}
+    snapshot, store, embedder = _snapshot()
+    if refresh or not CANDIDATES.exists():
+        retrieve(questions, snapshot, store, embedder)
+    saved = np.load(CANDIDATES)
+    if [str(i) for i in saved["ids"]] != [q.id for q in questions]:
+        raise ValueError(f"{CANDIDATES} was retrieved for other questions: run with --retrieve")
+
+    def value(v: np.float32) -> float | None:
+        return None if np.isnan(v) else float(v)
+
     out = []
-    for q in questions:
+    for q, rows, scores in zip(questions, saved["rows"], saved["scores"], strict=True):
         hits = []
-        for cid, dense, lexical, fused in cached[q.id]:
-            chunk = by_id[cid]
+        for r, (dense, lexical, fused) in zip(rows, scores, strict=True):
+            if r < 0:
+                break
+            chunk = snapshot.chunks[r]
             doc = snapshot.documents[chunk.source]
-            hits.append(Hit(chunk, doc.title, doc.published, dense, lexical, fused))
+            hits.append(Hit(chunk, doc.title, doc.published, value(dense), value(lexical), float(fused)))
         y = np.array(
             [
                 any(
@@ -194,9 +217,10 @@ def fit(data: Sequence[Example]) -> dict[str, Any]:
     }
 
 
-def main() -> int:
-    """Fit on the training split and write eval/selector.json."""
-    params = fit(examples())
+def main(argv: Sequence[str] | None = None) -> int:
+    """Fit on the training split and write eval/selector.json (`--retrieve`: refresh the candidates)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    params = fit(examples(refresh="--retrieve" in args))
     ARTIFACT.write_text(json.dumps(params, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps(params["validation"], indent=1))
     print(f"wrote {ARTIFACT}")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from eval.train import ARTIFACT, CACHE, TARGET_FALSE_ABSTENTION, Example, examples, fit
+from eval.squad import load_split, write_corpus
+from eval.train import ARTIFACT, CANDIDATES, TARGET_FALSE_ABSTENTION, TOP_K, Example, examples, fit
 from service.select import FEATURES
 
 
@@ -39,8 +41,15 @@ def test_fit__threshold_keeps_validation_false_abstention_at_the_stated_rate() -
     assert 0.0 < params["threshold"] < 1.0 and 0.2 <= params["second_ratio"] <= 1.0
 
 
+def test_train__committed_candidates_are_the_training_questions(tmp_path: Path) -> None:
+    questions = write_corpus(load_split()["train"], tmp_path)
+    saved = np.load(CANDIDATES)
+    assert [str(i) for i in saved["ids"]] == [q.id for q in questions]
+    assert saved["rows"].shape == (len(questions), TOP_K)
+
+
 @pytest.mark.slow
-@pytest.mark.skipif(not (CACHE / "hits.json").exists(), reason="run `make train` once to cache retrieval")
 def test_train__committed_selector_equals_a_fresh_fit() -> None:
+    # ingests the training articles into .footnote/train/ on the first run (about 30 s)
     fresh = json.dumps(fit(examples()), indent=1, ensure_ascii=False) + "\n"
     assert fresh == ARTIFACT.read_text(encoding="utf-8")
