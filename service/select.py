@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from itertools import pairwise
 from typing import Any, Protocol
@@ -125,12 +125,23 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
     total = sum(weights.values()) or 1.0
     kind = question_kind(question)
     top_lexical = max((h.lexical or 0.0 for h in hits), default=0.0) or 1.0
-    q_pairs = _pairs(question)
+    q_pairs = _pairs(tokenize(question))
 
     def cov(found: AbstractSet[str]) -> float:
         return sum(w for t, w in weights.items() if t in found) / total
 
-    sentence_terms = [content_terms(h.chunk.text) for h in hits]
+    seen: dict[str, tuple[list[str], set[str]]] = {}
+
+    def tokens_of(chunk: Chunk) -> tuple[list[str], set[str]]:
+        if chunk.id not in seen:  # hits of one paragraph share their earlier sentences
+            tokens = tokenize(chunk.text)
+            seen[chunk.id] = tokens, set(tokens)
+        return seen[chunk.id]
+
+    def terms_of(chunk: Chunk) -> set[str]:
+        return tokens_of(chunk)[1]
+
+    sentence_terms = [terms_of(h.chunk) for h in hits]
     coverage = np.array([cov(t) for t in sentence_terms])
     dense = np.array([h.dense or 0.0 for h in hits])
     paragraphs = [(h.chunk.source, h.chunk.paragraph) for h in hits]
@@ -138,11 +149,11 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
     for rank, hit in enumerate(hits):
         terms = sentence_terms[rank]
         prev = ctx.previous(hit.chunk)
-        before = content_terms(prev.text) if prev else set()
+        before = terms_of(prev) if prev else set()
         earlier = set(before)
         while prev is not None:
             prev = ctx.previous(prev)
-            earlier |= content_terms(prev.text) if prev else set()
+            earlier |= terms_of(prev) if prev else set()
         title = ctx.about(hit.chunk.source)
         same = [i for i, key in enumerate(paragraphs) if key == paragraphs[rank]]
 
@@ -171,7 +182,7 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
                 float(coverage[same].max()),
                 1.0 / (1 + int((dense > dense[rank]).sum())),
                 1.0 / (1 + int((coverage > coverage[rank]).sum())),
-                len(q_pairs & _pairs(hit.chunk.text)) / max(1, len(q_pairs)),
+                len(q_pairs & _pairs(tokens_of(hit.chunk)[0])) / max(1, len(q_pairs)),
                 *props,
                 *cross.ravel(),
             ]
@@ -186,13 +197,18 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
+@lru_cache(maxsize=65536)
+def _word_terms(word: str) -> frozenset[str]:
+    return frozenset(content_terms(word))  # words recur across questions: stem each once
+
+
 def _without(text: str, terms: set[str]) -> str:
     """`text` with every word whose stem is one of `terms` blanked out (length kept)."""
-    return _TOKEN.sub(lambda m: "_" * len(m[0]) if content_terms(m[0]) & terms else m[0], text)
+    return _TOKEN.sub(lambda m: "_" * len(m[0]) if _word_terms(m[0]) & terms else m[0], text)
 
 
-def _pairs(text: str) -> set[tuple[str, str]]:
-    terms = [t for t in tokenize(text) if t not in FRAME]
+def _pairs(tokens: list[str]) -> set[tuple[str, str]]:
+    terms = [t for t in tokens if t not in FRAME]
     return set(pairwise(terms))
 
 
