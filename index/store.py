@@ -39,8 +39,7 @@ __all__ = ["Store", "StoredDocument", "open_client", "published_ordinal", "text_
 
 log = logging.getLogger(__name__)
 
-_PAGE = 5000  # Chroma caps a single get/add batch at a few thousand records
-_INCLUDE = ["documents", "metadatas", "distances"]
+_PAGE = 5000  # Chroma caps a single get/add batch at a few thousand records (5461 in 1.5.9)
 
 T = TypeVar("T")
 
@@ -103,10 +102,6 @@ def published_ordinal(published: str | None) -> int:
     return int(published.replace("-", "")) if published else 0
 
 
-def _or_empty(values: Any) -> Any:
-    return [] if values is None else values
-
-
 def _opt(meta: dict[str, Any], key: str) -> str | None:
     value = meta.get(key)
     return str(value) if value not in (None, "") else None
@@ -131,6 +126,7 @@ class Store:
 
     def __init__(self, client: ClientAPI, namespace: str = "footnote", timeout: float = 10.0) -> None:
         self._bounded = Bounded(timeout)  # every Chroma call: see index/bounded.py
+        self.namespace, self.timeout = namespace, timeout
         self._client, self._chunks_name = client, f"{namespace}_chunks"
         self.chunks = self._open_chunks()
         self.docs = self._call(
@@ -237,10 +233,8 @@ class Store:
         if not ids:
             return {}
         got = self._call(self.chunks.get, ids=list(ids), include=["embeddings"])
-        return {
-            i: np.asarray(v, dtype=np.float32)
-            for i, v in zip(got["ids"], list(_or_empty(got["embeddings"])), strict=True)
-        }
+        vectors = got["embeddings"] if got["embeddings"] is not None else []  # an array: no `or`
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], vectors, strict=True)}
 
     def add(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Write chunks and their vectors (not yet live: see `commit`)."""
@@ -282,7 +276,7 @@ class Store:
             query_embeddings=vector[None, :],
             n_results=k,
             where=where or None,
-            include=_INCLUDE,
+            include=["documents", "metadatas", "distances"],
         )
         ids, texts = got["ids"][0], (got["documents"] or [[]])[0]
         metas, distances = (got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0]
@@ -294,29 +288,20 @@ class Store:
     def check(self) -> None:
         """Prove the chunks collection can still answer a search; StoreUnavailable if it cannot."""
         got = self._call(self.chunks.get, limit=1, include=["embeddings"])
-        embeddings = _or_empty(got["embeddings"])
-        if len(embeddings):
-            self.query(np.asarray(embeddings[0], dtype=np.float32), 1, None)
+        if got["ids"]:
+            self.query(np.asarray(got["embeddings"][0], dtype=np.float32), 1, None)  # type: ignore[index]
 
-    # -- repair --------------------------------------------------------------------------
-    def damaged(self) -> bool:
-        """Whether Chroma fails to read back some stored vector: a damaged vector index.
+    # -- repair (see index/repair.py) ---------------------------------------------------
+    @property
+    def path(self) -> str | None:
+        """The folder of an embedded store; None for a Chroma server."""
+        settings = self._client.get_settings()
+        return str(settings.persist_directory) if settings.is_persistent else None
 
-        Reading every vector is the check that finds a truncated HNSW file: a search may still
-        answer from what the file keeps, or from what was never flushed to it. It costs 0.06 s
-        for 1,688 chunks in an embedded store (reading their metadata, which ingest does anyway,
-        0.29 s). A store that is down or frozen raises StoreUnavailable instead: not damage.
-        """
-        from chromadb.errors import ChromaError
-
-        try:
-            for _ in self._pages(["embeddings"]):
-                pass
-        except StoreUnavailable as exc:
-            if not isinstance(exc.__cause__, ChromaError):
-                raise
-            return True
-        return False
+    def read_all_vectors(self) -> None:
+        """Read every stored vector back once; StoreUnavailable when one cannot be."""
+        for _ in self._pages(["embeddings"]):
+            pass
 
     def rebuild_chunks(self) -> None:
         """Drop the chunks collection and create it empty; the manifest is kept."""

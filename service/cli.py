@@ -26,7 +26,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     client = open_client(str(settings.data_dir), settings.chroma_url, timeout)
     store = Store(client, settings.namespace, timeout)
     embedder = OnnxEmbedder(settings.model_cache, progress=True)
-    report = ingest_folder(Path(args.path or settings.seeds_dir), store, embedder)
+    report = ingest_folder(Path(args.path or settings.seeds_dir), store, embedder, isolated=True)
     print(report.summary())
     return 0
 
