@@ -6,6 +6,7 @@ is one `ModelFailed`, whose message goes to the log; the pipeline then answers e
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING, Protocol, cast
 
@@ -42,27 +43,36 @@ class OpenAIChat:
         self.model, self.timeout_s = model, timeout_s
 
     def reply(self, messages: list[dict[str, str]]) -> str:
-        """The reply, streamed so that a server trickling tokens past the deadline is cut off."""
+        """The reply, streamed and cut off at the deadline, however slowly the server sends it."""
         deadline = time.monotonic() + self.timeout_s
         parts: list[str] = []
         try:
-            # the client's timeout bounds each read; the deadline bounds the sum of them
+            # the client's timeout bounds the wait for the headers and for each read
             stream = self.client.chat.completions.create(
                 model=self.model,
                 messages=cast("list[ChatCompletionMessageParam]", messages),  # role/content dicts
                 temperature=0,
                 stream=True,
             )
-            with stream:
-                for chunk in stream:
-                    if chunk.choices and chunk.choices[0].delta.content:
-                        parts.append(chunk.choices[0].delta.content)
-                    if time.monotonic() > deadline:
-                        raise ModelFailed(f"no whole reply within {self.timeout_s:g} s")
-                    if sum(map(len, parts)) > MAX_REPLY_CHARS:
-                        raise ModelFailed(f"the reply ran past {MAX_REPLY_CHARS} characters")
+            # reads that each return in time can still add up to forever (a server sending
+            # keep-alive comments and no token): closing the stream ends the loop below
+            watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), stream.close)
+            watchdog.start()
+            try:
+                with stream:
+                    for chunk in stream:
+                        if chunk.choices and chunk.choices[0].delta.content:
+                            parts.append(chunk.choices[0].delta.content)
+                        if sum(map(len, parts)) > MAX_REPLY_CHARS:
+                            raise ModelFailed(f"the reply ran past {MAX_REPLY_CHARS} characters")
+            finally:
+                watchdog.cancel()
         except ModelFailed:
             raise
         except Exception as exc:  # whatever the client or the wire raised: the model is not usable now
+            if time.monotonic() >= deadline:  # a read timed out, or the watchdog closed the stream
+                raise ModelFailed(f"no whole reply within {self.timeout_s:g} s") from exc
             raise ModelFailed(f"{type(exc).__name__}: {exc}") from exc
+        if time.monotonic() >= deadline:  # closed by the watchdog: what arrived may be cut short
+            raise ModelFailed(f"no whole reply within {self.timeout_s:g} s")
         return "".join(parts)

@@ -2,7 +2,8 @@
 
 A script is a function from the request body to a reply: the reply's text (sent as the
 protocol's stream of chunks, or as one completion when the request does not stream), `HANG`
-(headers, one chunk, then silence until the server stops), or `Raw(bytes)` (sent as is).
+(headers, one chunk, then silence until the server stops), `TRICKLE` (a keep-alive comment
+every 0.2 s for 10 s, never a token), or `Raw(bytes)` (sent as is).
 Every request body is kept in `requests`, so a test can read the prompt the model was shown.
 """
 
@@ -25,6 +26,7 @@ class Raw:
 
 
 HANG = object()
+TRICKLE = object()
 Script = Callable[[dict[str, Any]], object]
 _PASSAGE = re.compile(r"^\[(\d+)\] .*? \((?:\d{4}-\d\d-\d\d|undated)\): (.*)$", re.MULTILINE)
 
@@ -111,6 +113,12 @@ def _handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
                 self._send(200, "text/event-stream", None)
                 self._chunked(_chunk("The answer is"))
                 model.stopping.wait(60)  # a reply that never ends
+            elif reply is TRICKLE:
+                self._send(200, "text/event-stream", None)
+                for _ in range(50):  # bytes keep coming, so no read ever times out
+                    if model.stopping.wait(0.2):
+                        break
+                    self._chunked(b": keep-alive\n\n")
             elif not request.get("stream"):
                 self._send(200, "application/json", _completion(str(reply)))
             else:

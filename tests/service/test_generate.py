@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from index.ingest import ingest_folder
 from index.snapshot import load_snapshot
@@ -16,9 +17,10 @@ from index.store import Store
 from service.generate import SYSTEM_PROMPT, GenerativeComposer
 from service.llm import OpenAIChat
 from service.pipeline import Pipeline
+from service.settings import Settings
 from service.types import Answer, Dropped
 from tests.conftest import FakeEmbedder
-from tests.scripted_llm import HANG, Raw, ScriptedModel, find, passages, scripted_model
+from tests.scripted_llm import HANG, TRICKLE, Raw, ScriptedModel, find, passages, scripted_model
 
 QUESTION = "Why won't the West offer a realistic diplomatic solution to the Ukraine conflict, says Lavrov?"
 LAVROV = "Lavrov said on February 14 that the West will not offer a realistic diplomatic solution"
@@ -164,7 +166,26 @@ def test_generated__reply_that_never_ends_falls_back_within_the_timeout(
     assert time.monotonic() - started < 3.0
     assert answer.composer == "extractive" and not answer.abstained
     said = [r.getMessage() for r in caplog.records if r.name == "service.pipeline"]
-    assert said == ["the language model failed, answering extractively: APITimeoutError: Request timed out."]
+    assert said == ["the language model failed, answering extractively: no whole reply within 1 s"]
+
+
+def test_generated__reply_that_only_keeps_alive_falls_back_within_the_timeout(
+    make_pipeline: MakePipeline, model: ScriptedModel
+) -> None:
+    model.script = lambda _: TRICKLE
+    pipeline = make_pipeline(timeout_s=1.0)
+    started = time.monotonic()
+    answer = pipeline.ask(QUESTION)
+    assert time.monotonic() - started < 3.0
+    assert answer.composer == "extractive" and not answer.abstained
+
+
+def test_settings__a_model_server_needs_a_model_name() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(llm_base_url="http://127.0.0.1:11434/v1")
+    assert caught.value.errors()[0]["msg"] == (
+        "Value error, FOOTNOTE_LLM_MODEL must name the model when FOOTNOTE_LLM_BASE_URL is set"
+    )
 
 
 @pytest.mark.parametrize(
