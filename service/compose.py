@@ -16,6 +16,7 @@ from typing import Protocol
 from index.text import MONTHS
 from index.tokenize import content_terms
 from index.types import Chunk, Hit
+from service.types import Dropped
 
 __all__ = ["Composer", "Draft", "DraftSentence", "ExtractiveComposer"]
 
@@ -34,6 +35,7 @@ class Draft:
 
     sentences: list[DraftSentence] = field(default_factory=list)
     abstain_reason: str | None = None
+    dropped: list[Dropped] = field(default_factory=list)  # drafted but not put forward, and why
 
 
 class Corpus(Protocol):

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from index.embed import Embedder, OnnxEmbedder
-from index.errors import UnknownSource
+from index.errors import ModelFailed, UnknownSource
 from index.retrieve import Retriever
 from index.snapshot import Snapshot, load_snapshot
 from index.store import Store, open_client
 from index.text import without_zero_width
 from index.types import Filters, Hit
 from service.cite import cite
-from service.compose import Composer, ExtractiveComposer
+from service.compose import Composer, Draft, ExtractiveComposer
 from service.condense import condense
+from service.generate import GenerativeComposer
+from service.llm import OpenAIChat
 from service.settings import Settings
 from service.types import Answer
 from service.verify import verify
 
 __all__ = ["Pipeline", "build_pipeline"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +48,10 @@ class Pipeline:
         snapshot: Snapshot,
         top_k: int,
         composer: Callable[[Snapshot], Composer] = ExtractiveComposer,
+        generator: Composer | None = None,
     ) -> None:
         self.store, self.embedder, self.top_k, self._composer = store, embedder, top_k, composer
+        self.generator = generator  # a language model's composer, when one is configured
         self._lock = threading.Lock()
         self._loaded = self._build(snapshot)
 
@@ -102,14 +110,25 @@ class Pipeline:
         asked = condense(without_zero_width(question), turns)
         # retrieve passages
         hits = loaded.retriever.search(asked.standalone, top_k or self.top_k, filters)
-        # compose an answer from them
-        draft = loaded.composer.compose(asked.question, hits, asked.context)
+        # compose an answer from them (generated when a model is configured and answers in time)
+        draft, composer = self._compose(loaded.composer, asked.question, hits, asked.context)
         # cite every sentence to its exact span
         answer = cite(draft)
         # verify every citation against the stored text of the live documents before it leaves
         answer = verify(answer, loaded.snapshot.texts)
-        answer.standalone_question = asked.standalone
+        answer.standalone_question, answer.composer = asked.standalone, composer
+        answer.dropped = [*draft.dropped, *answer.dropped]
         return answer, hits
+
+    def _compose(
+        self, extractive: Composer, question: str, hits: list[Hit], context: str | None
+    ) -> tuple[Draft, Literal["generative", "extractive"]]:
+        if self.generator is not None:
+            try:
+                return self.generator.compose(question, hits, context), "generative"
+            except ModelFailed as exc:  # an answer now beats an error: say what the sources say
+                log.warning("the language model failed, answering extractively: %s", exc)
+        return extractive.compose(question, hits, context), "extractive"
 
 
 def _meta(snapshot: Snapshot, name: str) -> dict[str, object]:
@@ -131,4 +150,11 @@ def build_pipeline(settings: Settings) -> Pipeline:
         open_client(str(settings.data_dir), settings.chroma_url, timeout), settings.namespace, timeout
     )
     store.check()  # fail fast, before the costly part, while the store cannot answer
-    return Pipeline(store, OnnxEmbedder(settings.model_cache), load_snapshot(store), settings.top_k)
+    generator = None
+    if settings.llm_base_url and settings.llm_model:
+        chat = OpenAIChat(
+            settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_seconds
+        )
+        generator = GenerativeComposer(chat)
+    embedder = OnnxEmbedder(settings.model_cache)
+    return Pipeline(store, embedder, load_snapshot(store), settings.top_k, generator=generator)
