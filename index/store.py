@@ -9,6 +9,11 @@ Two collections per namespace:
   manifest: a document's chunks count only when their `doc_sha256` matches its record here,
   and that record is written only after all of its chunks are, so an ingest killed at any
   point leaves every document either fully at its old version or fully at its new one.
+A third, `<ns>_meta`, holds one record: the manifest's generation, rewritten after every
+commit and forget, so a running server learns that the corpus changed from one small `get`
+(see service/loader.py). Chroma has no compare-and-set, so two writers may both store counter
+n+1; each also stores a fresh random token, and pollers compare the pair, never the counter
+alone — a change is never missed, the counter is only for people (a metrics gauge).
 Chroma is the single source of truth; nothing else is kept on disk.
 
 Every call to Chroma is bounded in time (index/bounded.py) and whatever fails in it (a dead or
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -35,10 +41,11 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
-__all__ = ["Store", "StoredDocument", "open_client", "published_ordinal", "text_hash"]
+__all__ = ["Generation", "Store", "StoredDocument", "open_client", "published_ordinal", "text_hash"]
 
 log = logging.getLogger(__name__)
 
+_GENERATION = "generation"  # the id of the one record in `<ns>_meta`
 _PAGE = 5000  # Chroma caps a single get/add batch at a few thousand records (5461 in 1.5.9)
 
 T = TypeVar("T")
@@ -55,6 +62,14 @@ class StoredDocument:
     published: str | None
     chunks: int
     chars: int
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """Which version of the manifest the store holds: compare whole, never by counter alone."""
+
+    counter: int
+    token: str
 
 
 def open_client(data_dir: str, chroma_url: str | None, timeout: float = 10.0) -> ClientAPI:
@@ -132,6 +147,7 @@ class Store:
         self.docs = self._call(
             client.get_or_create_collection, f"{namespace}_documents", embedding_function=None
         )
+        self.meta = self._call(client.get_or_create_collection, f"{namespace}_meta", embedding_function=None)
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return _guarded(self._bounded, fn, *args, **kwargs)
@@ -182,6 +198,7 @@ class Store:
             metadatas=[meta],
             embeddings=np.ones((1, 1), np.float32),
         )
+        self._bump()
         return StoredDocument(
             doc.source, doc.sha256, doc.title, doc.author, doc.published, chunks, len(doc.text)
         )
@@ -189,6 +206,25 @@ class Store:
     def forget(self, source: str) -> None:
         """Take a document out of the manifest (its chunks stop counting at once)."""
         self._call(self.docs.delete, ids=[source])
+        self._bump()
+
+    # -- generation (what replicas poll) -------------------------------------------------
+    def generation(self) -> Generation:
+        """The manifest's current generation: one small read (counter 0 before any write)."""
+        got = self._call(self.meta.get, ids=[_GENERATION], include=["metadatas"])
+        meta = dict((got["metadatas"] or [{}])[0] or {}) if got["ids"] else {}
+        return Generation(int(str(meta.get("counter", 0))), str(meta.get("token", "")))
+
+    def _bump(self) -> None:
+        # After the manifest write, never before: a poller that reads the new generation then
+        # loads a snapshot that holds the write.
+        counter = self.generation().counter + 1
+        self._call(
+            self.meta.upsert,
+            ids=[_GENERATION],
+            metadatas=[{"counter": counter, "token": uuid.uuid4().hex}],
+            embeddings=np.ones((1, 1), np.float32),
+        )
 
     # -- chunks --------------------------------------------------------------------------
     def _pages(self, include: list[str], where: dict[str, Any] | None = None) -> Iterator[Any]:
