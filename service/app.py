@@ -24,7 +24,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app; the model and index load once, in the background, at start-up."""
     settings = settings or Settings()
-    loader: Loader[Pipeline] = Loader(lambda: load(settings))
+    loader: Loader[Pipeline] = Loader(lambda: load(settings), interval=settings.refresh_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

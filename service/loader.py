@@ -5,7 +5,9 @@ itself once the store answers and holds an index; one that was ready must say so
 is down, frozen or damaged, and recover when it is back. One daemon thread does both:
 
 - until a pipeline loads: try, and on failure wait 0.5 s, 1 s, 2 s … (at most 15 s) and retry;
-- then every few seconds: `check()` the store; while that fails, requests get 503 at once, and
+- then every few seconds (FOOTNOTE_REFRESH_SECONDS): `check()` the store and `sync()` the
+  pipeline, which swaps in a new corpus snapshot, built here and not on a request's thread, when
+  the store's generation moved (another process or replica wrote to it); while either fails, requests get 503 at once, and
   the store is re-checked with the same back-off, also by loading afresh (a repairing ingest
   may have rebuilt the collection the old pipeline holds) — the first that answers makes the
   service ready again.
@@ -32,9 +34,12 @@ _UNEXPECTED = "the index could not be loaded; see the server log"
 
 
 class Checkable(Protocol):
-    """A loaded pipeline: `check()` raises while its store cannot answer."""
+    """A loaded pipeline: `check()` raises while its store cannot answer; `sync()` reloads
+    its corpus when the store changed (True when it did)."""
 
     def check(self) -> None: ...
+
+    def sync(self) -> bool: ...
 
 
 P = TypeVar("P", bound=Checkable)
@@ -68,7 +73,7 @@ class Loader(Generic[P]):
         *,
         first_retry: float = 0.5,
         max_retry: float = 15.0,
-        interval: float = 5.0,
+        interval: float = 2.0,
     ) -> None:
         self._load = load
         self._first_retry, self._max_retry, self._interval = first_retry, max_retry, interval
@@ -120,6 +125,8 @@ class Loader(Generic[P]):
         if self._pipeline is not None:
             try:
                 self._pipeline.check()
+                if self._pipeline.sync():
+                    log.info("the index changed: swapped in a new snapshot")
                 return self._set(_READY)
             except Exception as exc:
                 if self._readiness.ready:  # fine a moment ago: report it now, reload next time

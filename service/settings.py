@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import field_validator
+from typing import Literal
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["LOOPBACK_HOSTS", "Settings"]
@@ -37,6 +39,12 @@ class Settings(BaseSettings):
     top_k: int = 20  # passages retrieved per question
     max_body_bytes: int = 64_000
     model_dir: Path | None = None  # where the ONNX export is cached (default: <data_dir>/models)
+    # how often the store is checked and polled for a changed index (then a new snapshot loads)
+    refresh_seconds: float = Field(default=2.0, gt=0)
+    # /metrics without the API key from anywhere (default: from loopback only; see service/metrics.py)
+    metrics_public: bool = False
+    log_format: Literal["text", "json"] = "text"  # the one line logged per request
+    log_questions: bool = False  # put the question text in that line (off: questions can be personal)
 
     @field_validator("rate_limit")
     @classmethod
