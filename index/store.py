@@ -78,22 +78,37 @@ def open_client(data_dir: str, chroma_url: str | None, timeout: float = 10.0) ->
     StoreUnavailable when it cannot be opened within `timeout` seconds (an HTTP client asks the
     server for its tenant as it is built).
     """
+    if not chroma_url:
+        return _persistent(f"{data_dir}/chroma", timeout)
     import chromadb
     from chromadb.config import Settings
 
     settings = Settings(anonymized_telemetry=False)
-    if chroma_url:
-        url = urlparse(chroma_url)
-        port = url.port or (443 if url.scheme == "https" else 8000)
-        return _guarded(
-            Bounded(timeout),
-            chromadb.HttpClient,
-            host=url.hostname or "127.0.0.1",
-            port=port,
-            ssl=url.scheme == "https",
-            settings=settings,
-        )
-    return _guarded(Bounded(timeout), chromadb.PersistentClient, path=f"{data_dir}/chroma", settings=settings)
+    url = urlparse(chroma_url)
+    port = url.port or (443 if url.scheme == "https" else 8000)
+    return _guarded(
+        Bounded(timeout),
+        chromadb.HttpClient,
+        host=url.hostname or "127.0.0.1",
+        port=port,
+        ssl=url.scheme == "https",
+        settings=settings,
+    )
+
+
+def _persistent(path: str, timeout: float, fresh: bool = False) -> ClientAPI:
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
+    from chromadb.config import Settings
+
+    if fresh:
+        # Chroma keeps one client system per path and process, and it never learns what another
+        # process wrote to that path after it loaded the vector index ("Error finding id").
+        # Dropping the cache makes the next client load it from disk again; the old system
+        # stays with whoever still holds it (a request in flight) and is freed with it.
+        SharedSystemClient.clear_system_cache()
+    settings = Settings(anonymized_telemetry=False)
+    return _guarded(Bounded(timeout), chromadb.PersistentClient, path=path, settings=settings)
 
 
 def _guarded(bounded: Bounded, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -207,6 +222,14 @@ class Store:
         """Take a document out of the manifest (its chunks stop counting at once)."""
         self._call(self.docs.delete, ids=[source])
         self._bump()
+
+    def fresh(self) -> Store:
+        """This store as it is on disk now, also what other processes wrote (a new client for
+        an embedded store; itself for a Chroma server, which every client sees alike)."""
+        path = self.path
+        if path is None:
+            return self
+        return Store(_persistent(path, self.timeout, fresh=True), self.namespace, self.timeout)
 
     # -- generation (what replicas poll) -------------------------------------------------
     def generation(self) -> Generation:

@@ -5,10 +5,10 @@ itself once the store answers and holds an index; one that was ready must say so
 is down, frozen or damaged, and recover when it is back. One daemon thread does both:
 
 - until a pipeline loads: try, and on failure wait 0.5 s, 1 s, 2 s … (at most 15 s) and retry;
-- then every few seconds (FOOTNOTE_REFRESH_SECONDS): `check()` the store and `sync()` the
-  pipeline, which swaps in a new corpus snapshot, built here and not on a request's thread, when
-  the store's generation moved (another process or replica wrote to it); while either fails, requests get 503 at once, and
-  the store is re-checked with the same back-off, also by loading afresh (a repairing ingest
+- then every few seconds (FOOTNOTE_REFRESH_SECONDS): `sync()` the pipeline and `check()` its
+  store; `sync` swaps in a new corpus snapshot, built here and not on a request's thread, when
+  the store's generation moved (another process or replica wrote to it); while either fails,
+  requests get 503 at once, and the store is re-checked with the same back-off, also by loading afresh (a repairing ingest
   may have rebuilt the collection the old pipeline holds) — the first that answers makes the
   service ready again.
 
@@ -124,9 +124,11 @@ class Loader(Generic[P]):
         """One step: check the loaded pipeline, or (re)load one; True when ready."""
         if self._pipeline is not None:
             try:
-                self._pipeline.check()
+                # sync first: after another process wrote, an embedded store's old client fails
+                # the check (see Store.fresh) where the new one answers
                 if self._pipeline.sync():
                     log.info("the index changed: swapped in a new snapshot")
+                self._pipeline.check()
                 return self._set(_READY)
             except Exception as exc:
                 if self._readiness.ready:  # fine a moment ago: report it now, reload next time

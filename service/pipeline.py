@@ -30,6 +30,7 @@ _UNKNOWN = Generation(-1, "")  # a pipeline built without one: the first `sync` 
 class _Loaded:
     """What one request uses from start to end: a snapshot and the stages built on it."""
 
+    store: Store  # the client the snapshot was read through (see Store.fresh)
     snapshot: Snapshot
     retriever: Retriever
     composer: Composer
@@ -49,13 +50,18 @@ class Pipeline:
         composer: Callable[[Snapshot], Composer] = ExtractiveComposer,
         generation: Generation = _UNKNOWN,
     ) -> None:
-        self.store, self.embedder, self.top_k, self._composer = store, embedder, top_k, composer
+        self.embedder, self.top_k, self._composer = embedder, top_k, composer
         self._lock = threading.Lock()
-        self._loaded = self._build(snapshot, generation)
+        self._loaded = self._build(store, snapshot, generation)
 
-    def _build(self, snapshot: Snapshot, generation: Generation) -> _Loaded:
-        retriever = Retriever(snapshot, self.store, self.embedder)
-        return _Loaded(snapshot, retriever, self._composer(snapshot), generation, time.time())
+    def _build(self, store: Store, snapshot: Snapshot, generation: Generation) -> _Loaded:
+        retriever = Retriever(snapshot, store, self.embedder)
+        return _Loaded(store, snapshot, retriever, self._composer(snapshot), generation, time.time())
+
+    @property
+    def store(self) -> Store:
+        """The store the live snapshot was read from."""
+        return self._loaded.store
 
     @property
     def snapshot(self) -> Snapshot:
@@ -81,8 +87,9 @@ class Pipeline:
         """
         # The generation is read first: a write that lands during the load moves it again,
         # so the next `sync` loads once more instead of missing the write.
-        generation = self.store.generation()
-        loaded = self._build(load_snapshot(self.store), generation)
+        store = self.store.fresh()
+        generation = store.generation()
+        loaded = self._build(store, load_snapshot(store), generation)
         with self._lock:
             self._loaded = loaded
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from index.ingest import ingest_folder
 from index.store import Store, open_client
-from tests.conftest import FakeEmbedder
+from tests.conftest import ROOT, FakeEmbedder
 
 
 def test_generation__starts_at_zero_on_a_fresh_store(store: Store) -> None:
@@ -43,3 +45,30 @@ def test_generation__another_client_on_the_same_data_dir_sees_the_change(
     before = reader.generation()
     ingest_folder(corpus, writer, fake_embedder)
     assert reader.generation() != before
+
+
+_WRITE = """
+import sys
+from pathlib import Path
+from index.ingest import ingest_folder
+from index.store import Store, open_client
+from tests.conftest import FakeEmbedder
+ingest_folder(Path(sys.argv[2]), Store(open_client(sys.argv[1], None)), FakeEmbedder())
+"""
+
+
+def test_fresh__an_embedded_store_sees_chunks_another_process_wrote(
+    tmp_path: Path, corpus: Path, fake_embedder: FakeEmbedder
+) -> None:
+    data = str(tmp_path / "shared")
+    store = Store(open_client(data, None))
+    ingest_folder(corpus, store, fake_embedder)
+    (corpus / "zanzibar.txt").write_text("# Zanzibar\n\nZanzibar built a ferry terminal.\n", encoding="utf-8")
+    # `footnote ingest` beside a running server: another process, its own Chroma client
+    done = subprocess.run(
+        [sys.executable, "-c", _WRITE, data, str(corpus)], cwd=ROOT, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    fresh = store.fresh()
+    ids = [cid for cid, (source, _) in fresh.chunk_keys().items() if source == "zanzibar.txt"]
+    assert ids and set(fresh.vectors(ids)) == set(ids)  # read through this process's own client
