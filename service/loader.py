@@ -8,9 +8,9 @@ is down, frozen or damaged, and recover when it is back. One daemon thread does 
 - then every few seconds (FOOTNOTE_REFRESH_SECONDS): `sync()` the pipeline and `check()` its
   store; `sync` swaps in a new corpus snapshot, built here and not on a request's thread, when
   the store's generation moved (another process or replica wrote to it); while either fails,
-  requests get 503 at once, and the store is re-checked with the same back-off, also by loading afresh (a repairing ingest
-  may have rebuilt the collection the old pipeline holds) — the first that answers makes the
-  service ready again.
+  requests get 503 at once, and the store is re-checked with the same back-off, also by loading
+  afresh (a repairing ingest may have rebuilt the collection the old pipeline holds) — the
+  first that answers makes the service ready again.
 
 Readiness is kept in memory, so /readyz never waits on the store or on the worker threads. What
 it says is safe to show: the message of a FootnoteError, or a generic line (the cause is logged).
