@@ -11,8 +11,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from service.guard import Guard
 from service.handlers import add_error_handlers
 from service.loader import Loader
+from service.metrics import Metrics
 from service.middleware import BodyLimit, HeadAsGet, SecurityHeaders, TrustedHosts
 from service.pipeline import Pipeline, build_pipeline
+from service.requestlog import RequestLog
 from service.routes import api, pages, probes
 from service.settings import Settings
 
@@ -34,6 +36,7 @@ def create_app(
 
     app = FastAPI(title="footnote", version="1", lifespan=lifespan)
     app.state.loader, app.state.guard = loader, Guard(settings)
+    app.state.metrics = metrics = Metrics(settings.metrics_public, settings.api_key)
     # the last added runs first: hosts are checked before anything else is done
     if settings.origins:
         app.add_middleware(
@@ -47,6 +50,13 @@ def create_app(
     app.add_middleware(HeadAsGet)
     app.add_middleware(TrustedHosts, hosts=settings.hosts)
     app.add_middleware(SecurityHeaders)
+    # outermost: it times and logs every request, also those the middleware above refuses
+    app.add_middleware(
+        RequestLog,
+        metrics=metrics,
+        json_lines=settings.log_format == "json",
+        questions=settings.log_questions,
+    )
     add_error_handlers(app)
     for router in (probes, api, pages):
         app.include_router(router)

@@ -87,6 +87,11 @@ class Loader(Generic[P]):
         """Ready, or why not; never blocks."""
         return self._readiness
 
+    @property
+    def loaded(self) -> P | None:
+        """The last pipeline loaded, ready or not (for metrics); None before the first."""
+        return self._pipeline
+
     def pipeline(self) -> P:
         """The loaded pipeline; IndexNotReady, with the reason, whenever /readyz is not ready."""
         pipeline, readiness = self._pipeline, self._readiness
