@@ -32,6 +32,7 @@ LOG = logging.getLogger("footnote.request")
 # What a proxy or client may hand us as a request id: short, and nothing that could forge a
 # log line or a header (no spaces, quotes or control characters).
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_BARE = re.compile(r'[^\s"=\\\x00-\x1f\x7f]+')  # a text value written without quotes
 _ASK_ROUTES = frozenset({"/v1/ask", "/v1/ask/stream"})
 _UNMATCHED = "(unmatched)"  # a 404 path or a request refused before routing: never the raw path
 
@@ -102,6 +103,6 @@ def _line(fields: dict[str, Any], json_lines: bool) -> str:
     # key=value, a value quoted (JSON) when it holds anything but a plain token: a question
     # cannot break the line apart or forge another field
     return " ".join(
-        f"{k}={v if not isinstance(v, str) or _SANE_ID.fullmatch(v) else json.dumps(v, ensure_ascii=False)}"
+        f"{k}={v if not isinstance(v, str) or _BARE.fullmatch(v) else json.dumps(v, ensure_ascii=False)}"
         for k, v in fields.items()
     )
