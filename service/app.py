@@ -44,7 +44,7 @@ def create_app(
             allow_origins=settings.origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "Authorization"],
-            expose_headers=["Retry-After"],
+            expose_headers=["Retry-After", "X-Request-ID"],
         )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(HeadAsGet)
