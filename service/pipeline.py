@@ -81,9 +81,11 @@ class Pipeline:
     def refresh(self) -> None:
         """Load a new snapshot from the store and swap it in whole (requests in flight keep theirs).
 
-        A full rebuild: every live chunk is read back and BM25 is indexed afresh — milliseconds
-        for the seeds, seconds at 100k chunks, tens of seconds and twice the memory at 1M, which
-        is when rebuilding only the documents whose sha256 changed would matter.
+        A full rebuild: every live chunk is read back from Chroma and BM25 is indexed afresh, and
+        both snapshots are in memory until the swap — a fraction of a second for the seeds, but
+        linear in the corpus (not yet measured at scale). Where one changed document means a
+        rebuild of many seconds (large corpora), reusing the unchanged documents' chunks and
+        re-reading only those whose sha256 moved is the step that would matter.
         """
         # The generation is read first: a write that lands during the load moves it again,
         # so the next `sync` loads once more instead of missing the write.
