@@ -53,8 +53,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from service.app import create_app
+    from service.requestlog import LOG
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    # The request log is the access log: one line each, as it is (a JSON line stays parseable).
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    LOG.addHandler(handler)
+    LOG.setLevel(logging.INFO)
+    LOG.propagate = False
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["LOOPBACK_HOSTS", "Settings"]
@@ -43,6 +44,12 @@ class Settings(BaseSettings):
     llm_model: str | None = None  # the model name that server knows, e.g. "llama3.2"
     llm_api_key: str | None = None  # sent as a Bearer token; local servers usually need none
     llm_timeout_seconds: float = 20.0  # the longest one answer may take before the extractive fallback
+    # how often the store is checked and polled for a changed index (then a new snapshot loads)
+    refresh_seconds: float = Field(default=2.0, gt=0)
+    # /metrics without the API key from anywhere (default: from loopback only; see service/metrics.py)
+    metrics_public: bool = False
+    log_format: Literal["text", "json"] = "text"  # the one line logged per request
+    log_questions: bool = False  # put the question text in that line (off: questions can be personal)
 
     @field_validator("rate_limit")
     @classmethod

@@ -47,3 +47,20 @@ def test_refresh__swaps_in_what_the_store_holds_now(
     answer = pipeline.ask(question)
     assert not answer.abstained and "41 million" in answer.answer
     assert "zanzibar.txt" not in before.documents  # an older snapshot stays whole for whoever holds it
+
+
+def test_sync__swaps_only_when_the_store_generation_moved(
+    pipeline: Pipeline, corpus: Path, store: Store, fake_embedder: FakeEmbedder
+) -> None:
+    pipeline.sync()  # built without a known generation: the first sync loads once
+    before = pipeline.snapshot
+    assert pipeline.sync() is False and pipeline.snapshot is before  # nothing written: nothing rebuilt
+    (corpus / "zanzibar.txt").write_text("# Zanzibar ferry terminal\n\n" + NEW, encoding="utf-8")
+    ingest_folder(corpus, store, fake_embedder)
+    assert pipeline.sync() is True
+    assert "zanzibar.txt" in pipeline.snapshot.documents
+    assert pipeline.generation == store.generation()
+    (corpus / "zanzibar.txt").unlink()
+    ingest_folder(corpus, store, fake_embedder)
+    assert pipeline.sync() is True and "zanzibar.txt" not in pipeline.snapshot.documents
+    assert pipeline.ask("How much did the Zanzibar ferry terminal cost?").abstained
