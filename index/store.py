@@ -9,6 +9,11 @@ Two collections per namespace:
   manifest: a document's chunks count only when their `doc_sha256` matches its record here,
   and that record is written only after all of its chunks are, so an ingest killed at any
   point leaves every document either fully at its old version or fully at its new one.
+A third, `<ns>_meta`, holds one record: the manifest's generation, rewritten after every
+commit and forget, so a running server learns that the corpus changed from one small `get`
+(see service/loader.py). Chroma has no compare-and-set, so two writers may both store counter
+n+1; each also stores a fresh random token, and pollers compare the pair, never the counter
+alone — a change is never missed, the counter is only for people (a metrics gauge).
 Chroma is the single source of truth; nothing else is kept on disk.
 
 Every call to Chroma is bounded in time (index/bounded.py) and whatever fails in it (a dead or
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -35,12 +41,12 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
-__all__ = ["Store", "StoredDocument", "open_client", "published_ordinal", "text_hash"]
+__all__ = ["Generation", "Store", "StoredDocument", "open_client", "published_ordinal", "text_hash"]
 
 log = logging.getLogger(__name__)
 
-_PAGE = 5000  # Chroma caps a single get/add batch at a few thousand records
-_INCLUDE = ["documents", "metadatas", "distances"]
+_GENERATION = "generation"  # the id of the one record in `<ns>_meta`
+_PAGE = 5000  # Chroma caps a single get/add batch at a few thousand records (5461 in 1.5.9)
 
 T = TypeVar("T")
 
@@ -58,28 +64,51 @@ class StoredDocument:
     chars: int
 
 
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """Which version of the manifest the store holds: compare whole, never by counter alone."""
+
+    counter: int
+    token: str
+
+
 def open_client(data_dir: str, chroma_url: str | None, timeout: float = 10.0) -> ClientAPI:
     """An HTTP client when `chroma_url` is set, else an embedded store under `data_dir`.
 
     StoreUnavailable when it cannot be opened within `timeout` seconds (an HTTP client asks the
     server for its tenant as it is built).
     """
+    if not chroma_url:
+        return _persistent(f"{data_dir}/chroma", timeout)
     import chromadb
     from chromadb.config import Settings
 
     settings = Settings(anonymized_telemetry=False)
-    if chroma_url:
-        url = urlparse(chroma_url)
-        port = url.port or (443 if url.scheme == "https" else 8000)
-        return _guarded(
-            Bounded(timeout),
-            chromadb.HttpClient,
-            host=url.hostname or "127.0.0.1",
-            port=port,
-            ssl=url.scheme == "https",
-            settings=settings,
-        )
-    return _guarded(Bounded(timeout), chromadb.PersistentClient, path=f"{data_dir}/chroma", settings=settings)
+    url = urlparse(chroma_url)
+    port = url.port or (443 if url.scheme == "https" else 8000)
+    return _guarded(
+        Bounded(timeout),
+        chromadb.HttpClient,
+        host=url.hostname or "127.0.0.1",
+        port=port,
+        ssl=url.scheme == "https",
+        settings=settings,
+    )
+
+
+def _persistent(path: str, timeout: float, fresh: bool = False) -> ClientAPI:
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
+    from chromadb.config import Settings
+
+    if fresh:
+        # Chroma keeps one client system per path and process, and it never learns what another
+        # process wrote to that path after it loaded the vector index ("Error finding id").
+        # Dropping the cache makes the next client load it from disk again; the old system
+        # stays with whoever still holds it (a request in flight) and is freed with it.
+        SharedSystemClient.clear_system_cache()
+    settings = Settings(anonymized_telemetry=False)
+    return _guarded(Bounded(timeout), chromadb.PersistentClient, path=path, settings=settings)
 
 
 def _guarded(bounded: Bounded, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -101,10 +130,6 @@ def text_hash(text: str) -> str:
 def published_ordinal(published: str | None) -> int:
     """YYYY-MM-DD as the integer YYYYMMDD (0 when unknown), for Chroma's numeric range filters."""
     return int(published.replace("-", "")) if published else 0
-
-
-def _or_empty(values: Any) -> Any:
-    return [] if values is None else values
 
 
 def _opt(meta: dict[str, Any], key: str) -> str | None:
@@ -131,11 +156,13 @@ class Store:
 
     def __init__(self, client: ClientAPI, namespace: str = "footnote", timeout: float = 10.0) -> None:
         self._bounded = Bounded(timeout)  # every Chroma call: see index/bounded.py
+        self.namespace, self.timeout = namespace, timeout
         self._client, self._chunks_name = client, f"{namespace}_chunks"
         self.chunks = self._open_chunks()
         self.docs = self._call(
             client.get_or_create_collection, f"{namespace}_documents", embedding_function=None
         )
+        self.meta = self._call(client.get_or_create_collection, f"{namespace}_meta", embedding_function=None)
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return _guarded(self._bounded, fn, *args, **kwargs)
@@ -186,6 +213,7 @@ class Store:
             metadatas=[meta],
             embeddings=np.ones((1, 1), np.float32),
         )
+        self._bump()
         return StoredDocument(
             doc.source, doc.sha256, doc.title, doc.author, doc.published, chunks, len(doc.text)
         )
@@ -193,6 +221,33 @@ class Store:
     def forget(self, source: str) -> None:
         """Take a document out of the manifest (its chunks stop counting at once)."""
         self._call(self.docs.delete, ids=[source])
+        self._bump()
+
+    def fresh(self) -> Store:
+        """This store as it is on disk now, also what other processes wrote (a new client for
+        an embedded store; itself for a Chroma server, which every client sees alike)."""
+        path = self.path
+        if path is None:
+            return self
+        return Store(_persistent(path, self.timeout, fresh=True), self.namespace, self.timeout)
+
+    # -- generation (what replicas poll) -------------------------------------------------
+    def generation(self) -> Generation:
+        """The manifest's current generation: one small read (counter 0 before any write)."""
+        got = self._call(self.meta.get, ids=[_GENERATION], include=["metadatas"])
+        meta = dict((got["metadatas"] or [{}])[0] or {}) if got["ids"] else {}
+        return Generation(int(str(meta.get("counter", 0))), str(meta.get("token", "")))
+
+    def _bump(self) -> None:
+        # After the manifest write, never before: a poller that reads the new generation then
+        # loads a snapshot that holds the write.
+        counter = self.generation().counter + 1
+        self._call(
+            self.meta.upsert,
+            ids=[_GENERATION],
+            metadatas=[{"counter": counter, "token": uuid.uuid4().hex}],
+            embeddings=np.ones((1, 1), np.float32),
+        )
 
     # -- chunks --------------------------------------------------------------------------
     def _pages(self, include: list[str], where: dict[str, Any] | None = None) -> Iterator[Any]:
@@ -237,10 +292,8 @@ class Store:
         if not ids:
             return {}
         got = self._call(self.chunks.get, ids=list(ids), include=["embeddings"])
-        return {
-            i: np.asarray(v, dtype=np.float32)
-            for i, v in zip(got["ids"], list(_or_empty(got["embeddings"])), strict=True)
-        }
+        vectors = got["embeddings"] if got["embeddings"] is not None else []  # an array: no `or`
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], vectors, strict=True)}
 
     def add(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Write chunks and their vectors (not yet live: see `commit`)."""
@@ -282,7 +335,7 @@ class Store:
             query_embeddings=vector[None, :],
             n_results=k,
             where=where or None,
-            include=_INCLUDE,
+            include=["documents", "metadatas", "distances"],
         )
         ids, texts = got["ids"][0], (got["documents"] or [[]])[0]
         metas, distances = (got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0]
@@ -294,29 +347,20 @@ class Store:
     def check(self) -> None:
         """Prove the chunks collection can still answer a search; StoreUnavailable if it cannot."""
         got = self._call(self.chunks.get, limit=1, include=["embeddings"])
-        embeddings = _or_empty(got["embeddings"])
-        if len(embeddings):
-            self.query(np.asarray(embeddings[0], dtype=np.float32), 1, None)
+        if got["ids"]:
+            self.query(np.asarray(got["embeddings"][0], dtype=np.float32), 1, None)  # type: ignore[index]
 
-    # -- repair --------------------------------------------------------------------------
-    def damaged(self) -> bool:
-        """Whether Chroma fails to read back some stored vector: a damaged vector index.
+    # -- repair (see index/repair.py) ---------------------------------------------------
+    @property
+    def path(self) -> str | None:
+        """The folder of an embedded store; None for a Chroma server."""
+        settings = self._client.get_settings()
+        return str(settings.persist_directory) if settings.is_persistent else None
 
-        Reading every vector is the check that finds a truncated HNSW file: a search may still
-        answer from what the file keeps, or from what was never flushed to it. It costs 0.06 s
-        for 1,688 chunks in an embedded store (reading their metadata, which ingest does anyway,
-        0.29 s). A store that is down or frozen raises StoreUnavailable instead: not damage.
-        """
-        from chromadb.errors import ChromaError
-
-        try:
-            for _ in self._pages(["embeddings"]):
-                pass
-        except StoreUnavailable as exc:
-            if not isinstance(exc.__cause__, ChromaError):
-                raise
-            return True
-        return False
+    def read_all_vectors(self) -> None:
+        """Read every stored vector back once; StoreUnavailable when one cannot be."""
+        for _ in self._pages(["embeddings"]):
+            pass
 
     def rebuild_chunks(self) -> None:
         """Drop the chunks collection and create it empty; the manifest is kept."""

@@ -11,8 +11,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from service.guard import Guard
 from service.handlers import add_error_handlers
 from service.loader import Loader
+from service.metrics import Metrics
 from service.middleware import BodyLimit, HeadAsGet, SecurityHeaders, TrustedHosts
 from service.pipeline import Pipeline, build_pipeline
+from service.requestlog import RequestLog
 from service.routes import api, pages, probes
 from service.settings import Settings
 
@@ -24,7 +26,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app; the model and index load once, in the background, at start-up."""
     settings = settings or Settings()
-    loader: Loader[Pipeline] = Loader(lambda: load(settings))
+    loader: Loader[Pipeline] = Loader(lambda: load(settings), interval=settings.refresh_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -34,6 +36,7 @@ def create_app(
 
     app = FastAPI(title="footnote", version="1", lifespan=lifespan)
     app.state.loader, app.state.guard = loader, Guard(settings)
+    app.state.metrics = metrics = Metrics(settings.metrics_public, settings.api_key)
     # the last added runs first: hosts are checked before anything else is done
     if settings.origins:
         app.add_middleware(
@@ -41,12 +44,19 @@ def create_app(
             allow_origins=settings.origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "Authorization"],
-            expose_headers=["Retry-After"],
+            expose_headers=["Retry-After", "X-Request-ID"],
         )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(HeadAsGet)
     app.add_middleware(TrustedHosts, hosts=settings.hosts)
     app.add_middleware(SecurityHeaders)
+    # outermost: it times and logs every request, also those the middleware above refuses
+    app.add_middleware(
+        RequestLog,
+        metrics=metrics,
+        json_lines=settings.log_format == "json",
+        questions=settings.log_questions,
+    )
     add_error_handlers(app)
     for router in (probes, api, pages):
         app.include_router(router)

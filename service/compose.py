@@ -18,6 +18,7 @@ import numpy as np
 from index.tokenize import content_terms
 from index.types import Chunk, Hit
 from service.select import FRAME, Selector, features, question_terms
+from service.types import Dropped
 
 __all__ = ["Composer", "Draft", "DraftSentence", "ExtractiveComposer"]
 
@@ -36,6 +37,7 @@ class Draft:
 
     sentences: list[DraftSentence] = field(default_factory=list)
     abstain_reason: str | None = None
+    dropped: list[Dropped] = field(default_factory=list)  # drafted but not put forward, and why
 
 
 class Corpus(Protocol):

@@ -5,10 +5,12 @@ itself once the store answers and holds an index; one that was ready must say so
 is down, frozen or damaged, and recover when it is back. One daemon thread does both:
 
 - until a pipeline loads: try, and on failure wait 0.5 s, 1 s, 2 s … (at most 15 s) and retry;
-- then every few seconds: `check()` the store; while that fails, requests get 503 at once, and
-  the store is re-checked with the same back-off, also by loading afresh (a repairing ingest
-  may have rebuilt the collection the old pipeline holds) — the first that answers makes the
-  service ready again.
+- then every few seconds (FOOTNOTE_REFRESH_SECONDS): `sync()` the pipeline and `check()` its
+  store; `sync` swaps in a new corpus snapshot, built here and not on a request's thread, when
+  the store's generation moved (another process or replica wrote to it); while either fails,
+  requests get 503 at once, and the store is re-checked with the same back-off, also by loading
+  afresh (a repairing ingest may have rebuilt the collection the old pipeline holds) — the
+  first that answers makes the service ready again.
 
 Readiness is kept in memory, so /readyz never waits on the store or on the worker threads. What
 it says is safe to show: the message of a FootnoteError, or a generic line (the cause is logged).
@@ -32,9 +34,12 @@ _UNEXPECTED = "the index could not be loaded; see the server log"
 
 
 class Checkable(Protocol):
-    """A loaded pipeline: `check()` raises while its store cannot answer."""
+    """A loaded pipeline: `check()` raises while its store cannot answer; `sync()` reloads
+    its corpus when the store changed (True when it did)."""
 
     def check(self) -> None: ...
+
+    def sync(self) -> bool: ...
 
 
 P = TypeVar("P", bound=Checkable)
@@ -68,7 +73,7 @@ class Loader(Generic[P]):
         *,
         first_retry: float = 0.5,
         max_retry: float = 15.0,
-        interval: float = 5.0,
+        interval: float = 2.0,
     ) -> None:
         self._load = load
         self._first_retry, self._max_retry, self._interval = first_retry, max_retry, interval
@@ -81,6 +86,11 @@ class Loader(Generic[P]):
     def readiness(self) -> Readiness:
         """Ready, or why not; never blocks."""
         return self._readiness
+
+    @property
+    def loaded(self) -> P | None:
+        """The last pipeline loaded, ready or not (for metrics); None before the first."""
+        return self._pipeline
 
     def pipeline(self) -> P:
         """The loaded pipeline; IndexNotReady, with the reason, whenever /readyz is not ready."""
@@ -119,6 +129,10 @@ class Loader(Generic[P]):
         """One step: check the loaded pipeline, or (re)load one; True when ready."""
         if self._pipeline is not None:
             try:
+                # sync first: after another process wrote, an embedded store's old client fails
+                # the check (see Store.fresh) where the new one answers
+                if self._pipeline.sync():
+                    log.info("the index changed: swapped in a new snapshot")
                 self._pipeline.check()
                 return self._set(_READY)
             except Exception as exc:

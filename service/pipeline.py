@@ -2,34 +2,45 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from index.embed import Embedder, OnnxEmbedder
-from index.errors import UnknownSource
+from index.errors import ModelFailed, UnknownSource
 from index.retrieve import Retriever
 from index.snapshot import Snapshot, load_snapshot
-from index.store import Store, open_client
+from index.store import Generation, Store, open_client
 from index.text import without_zero_width
 from index.types import Filters, Hit
 from service.cite import cite
-from service.compose import Composer, ExtractiveComposer
+from service.compose import Composer, Draft, ExtractiveComposer
 from service.condense import condense
+from service.generate import GenerativeComposer
+from service.llm import OpenAIChat
 from service.settings import Settings
 from service.types import Answer
 from service.verify import verify
 
 __all__ = ["Pipeline", "build_pipeline"]
 
+log = logging.getLogger(__name__)
+_UNKNOWN = Generation(-1, "")  # a pipeline built without one: the first `sync` reloads
+
 
 @dataclass(frozen=True, slots=True)
 class _Loaded:
     """What one request uses from start to end: a snapshot and the stages built on it."""
 
+    store: Store  # the client the snapshot was read through (see Store.fresh)
     snapshot: Snapshot
     retriever: Retriever
     composer: Composer
+    generation: Generation  # the store's generation read before the snapshot was
+    loaded_at: float  # time.time() when it was built
 
 
 class Pipeline:
@@ -42,24 +53,61 @@ class Pipeline:
         snapshot: Snapshot,
         top_k: int,
         composer: Callable[[Snapshot], Composer] = ExtractiveComposer,
+        generation: Generation = _UNKNOWN,
+        generator: Composer | None = None,
     ) -> None:
-        self.store, self.embedder, self.top_k, self._composer = store, embedder, top_k, composer
+        self.embedder, self.top_k, self._composer = embedder, top_k, composer
+        self.generator = generator  # a language model's composer, when one is configured
         self._lock = threading.Lock()
-        self._loaded = self._build(snapshot)
+        self._loaded = self._build(store, snapshot, generation)
 
-    def _build(self, snapshot: Snapshot) -> _Loaded:
-        return _Loaded(snapshot, Retriever(snapshot, self.store, self.embedder), self._composer(snapshot))
+    def _build(self, store: Store, snapshot: Snapshot, generation: Generation) -> _Loaded:
+        retriever = Retriever(snapshot, store, self.embedder)
+        return _Loaded(store, snapshot, retriever, self._composer(snapshot), generation, time.time())
+
+    @property
+    def store(self) -> Store:
+        """The store the live snapshot was read from."""
+        return self._loaded.store
 
     @property
     def snapshot(self) -> Snapshot:
         """The corpus snapshot requests are answered from now."""
         return self._loaded.snapshot
 
+    @property
+    def generation(self) -> Generation:
+        """The store's generation the live snapshot was loaded at."""
+        return self._loaded.generation
+
+    @property
+    def loaded_at(self) -> float:
+        """When the live snapshot was built (seconds since the epoch)."""
+        return self._loaded.loaded_at
+
     def refresh(self) -> None:
-        """Load a new snapshot from the store and swap it in whole (requests in flight keep theirs)."""
-        loaded = self._build(load_snapshot(self.store))
+        """Load a new snapshot from the store and swap it in whole (requests in flight keep theirs).
+
+        A full rebuild: every live chunk is read back from Chroma and BM25 is indexed afresh, and
+        both snapshots are in memory until the swap — a fraction of a second for the seeds, but
+        linear in the corpus (not yet measured at scale). Where one changed document means a
+        rebuild of many seconds (large corpora), reusing the unchanged documents' chunks and
+        re-reading only those whose sha256 moved is the step that would matter.
+        """
+        # The generation is read first: a write that lands during the load moves it again,
+        # so the next `sync` loads once more instead of missing the write.
+        store = self.store.fresh()
+        generation = store.generation()
+        loaded = self._build(store, load_snapshot(store), generation)
         with self._lock:
             self._loaded = loaded
+
+    def sync(self) -> bool:
+        """Refresh when the store's generation moved since the live snapshot; True when it did."""
+        if self.store.generation() == self._loaded.generation:
+            return False
+        self.refresh()
+        return True
 
     def check(self) -> None:
         """StoreUnavailable while the vector store cannot answer a search (for readiness)."""
@@ -102,14 +150,25 @@ class Pipeline:
         asked = condense(without_zero_width(question), turns)
         # retrieve passages
         hits = loaded.retriever.search(asked.standalone, top_k or self.top_k, filters)
-        # compose an answer from them
-        draft = loaded.composer.compose(asked.question, hits, asked.context)
+        # compose an answer from them (generated when a model is configured and answers in time)
+        draft, composer = self._compose(loaded.composer, asked.question, hits, asked.context)
         # cite every sentence to its exact span
         answer = cite(draft)
         # verify every citation against the stored text of the live documents before it leaves
         answer = verify(answer, loaded.snapshot.texts)
-        answer.standalone_question = asked.standalone
+        answer.standalone_question, answer.composer = asked.standalone, composer
+        answer.dropped = [*draft.dropped, *answer.dropped]
         return answer, hits
+
+    def _compose(
+        self, extractive: Composer, question: str, hits: list[Hit], context: str | None
+    ) -> tuple[Draft, Literal["generative", "extractive"]]:
+        if self.generator is not None:
+            try:
+                return self.generator.compose(question, hits, context), "generative"
+            except ModelFailed as exc:  # an answer now beats an error: say what the sources say
+                log.warning("the language model failed, answering extractively: %s", exc)
+        return extractive.compose(question, hits, context), "extractive"
 
 
 def _meta(snapshot: Snapshot, name: str) -> dict[str, object]:
@@ -131,4 +190,13 @@ def build_pipeline(settings: Settings) -> Pipeline:
         open_client(str(settings.data_dir), settings.chroma_url, timeout), settings.namespace, timeout
     )
     store.check()  # fail fast, before the costly part, while the store cannot answer
-    return Pipeline(store, OnnxEmbedder(settings.model_cache), load_snapshot(store), settings.top_k)
+    generator = None
+    if settings.llm_base_url and settings.llm_model:
+        chat = OpenAIChat(
+            settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_seconds
+        )
+        generator = GenerativeComposer(chat)
+    generation = store.generation()  # before the snapshot: see Pipeline.refresh
+    embedder = OnnxEmbedder(settings.model_cache)
+    snapshot = load_snapshot(store)
+    return Pipeline(store, embedder, snapshot, settings.top_k, generation=generation, generator=generator)

@@ -10,13 +10,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from sse_starlette import EventSourceResponse
 
 from service.guard import Guard
 from service.handlers import GUARDED, documented
 from service.jsonroute import JSONRoute
 from service.loader import Loader
+from service.metrics import FORBIDDEN, Metrics
 from service.pipeline import Pipeline
+from service.requestlog import record_answer
 from service.schemas import AskRequest, SourceList, SourceText
 from service.stream import events
 from service.types import Answer
@@ -72,16 +75,28 @@ async def readyz(loader: LoaderDep) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
-def _answer(body: AskRequest, pipeline: Pipeline) -> Answer:
+@probes.get("/metrics", include_in_schema=False)
+async def metrics(request: Request, loader: LoaderDep) -> Response:
+    """Prometheus metrics: from loopback, with the API key, or from anywhere when made public."""
+    collected: Metrics = request.app.state.metrics
+    client = request.client.host if request.client else None
+    if not collected.may_read(client, request.headers.get("authorization", "")):
+        return JSONResponse({"detail": FORBIDDEN}, status_code=403)
+    return Response(collected.render(loader.loaded), media_type=CONTENT_TYPE_LATEST)
+
+
+def _answer(request: Request, body: AskRequest, pipeline: Pipeline) -> Answer:
     filters = body.filters.to_filters() if body.filters else None
     history = [turn.model_dump() for turn in body.history]
-    return pipeline.ask(body.question, filters, body.top_k, history)
+    answer = pipeline.ask(body.question, filters, body.top_k, history)
+    record_answer(request, answer, body.question)
+    return answer
 
 
 @api.post("/ask", responses=documented(*GUARDED, 404, 413, 415, 422))
-def ask(body: AskRequest, pipeline: PipelineDep) -> Answer:
+def ask(request: Request, body: AskRequest, pipeline: PipelineDep) -> Answer:
     """Answer a question from the sources, every sentence cited, or abstain with a reason."""
-    return _answer(body, pipeline)
+    return _answer(request, body, pipeline)
 
 
 _STREAM = {
@@ -95,13 +110,13 @@ _STREAM = {
     response_class=EventSourceResponse,
     responses={200: _STREAM, **documented(*GUARDED, 404, 413, 415, 422)},
 )
-def ask_stream(body: AskRequest, pipeline: PipelineDep) -> EventSourceResponse:
+def ask_stream(request: Request, body: AskRequest, pipeline: PipelineDep) -> EventSourceResponse:
     """`/v1/ask` as server-sent events: `citation`, `delta`, then `done` (or `error`).
 
     The request is validated and answered before the stream opens, so a bad request gets
     the same status code and message as on /v1/ask.
     """
-    return EventSourceResponse(events(_answer(body, pipeline)), ping=15)
+    return EventSourceResponse(events(_answer(request, body, pipeline)), ping=15)
 
 
 @api.get("/sources", responses=documented(*GUARDED))

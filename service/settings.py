@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["LOOPBACK_HOSTS", "Settings"]
@@ -37,6 +38,18 @@ class Settings(BaseSettings):
     top_k: int = 20  # passages retrieved per question
     max_body_bytes: int = 64_000
     model_dir: Path | None = None  # where the ONNX export is cached (default: <data_dir>/models)
+    # an OpenAI-compatible server (Ollama, vLLM, llama.cpp, a hosted API), e.g.
+    # http://127.0.0.1:11434/v1: answers are then generated, verified, and extractive only as a fallback
+    llm_base_url: str | None = None
+    llm_model: str | None = None  # the model name that server knows, e.g. "llama3.2"
+    llm_api_key: str | None = None  # sent as a Bearer token; local servers usually need none
+    llm_timeout_seconds: float = 20.0  # the longest one answer may take before the extractive fallback
+    # how often the store is checked and polled for a changed index (then a new snapshot loads)
+    refresh_seconds: float = Field(default=2.0, gt=0)
+    # /metrics without the API key from anywhere (default: from loopback only; see service/metrics.py)
+    metrics_public: bool = False
+    log_format: Literal["text", "json"] = "text"  # the one line logged per request
+    log_questions: bool = False  # put the question text in that line (off: questions can be personal)
 
     @field_validator("rate_limit")
     @classmethod
@@ -55,6 +68,27 @@ class Settings(BaseSettings):
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ValueError(f"FOOTNOTE_PUBLIC_URL must list http(s) URLs, got {url!r}")
         return value
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _llm_base_url(cls, value: str | None) -> str | None:
+        parts = urlsplit(value or "")
+        if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+            raise ValueError(f"FOOTNOTE_LLM_BASE_URL must be an http(s) URL, got {value!r}")
+        return value or None
+
+    @field_validator("llm_timeout_seconds")
+    @classmethod
+    def _llm_timeout(cls, value: float) -> float:
+        if not value > 0:
+            raise ValueError(f"FOOTNOTE_LLM_TIMEOUT_SECONDS must be positive, got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _llm_model(self) -> Settings:
+        if self.llm_base_url and not self.llm_model:
+            raise ValueError("FOOTNOTE_LLM_MODEL must name the model when FOOTNOTE_LLM_BASE_URL is set")
+        return self
 
     @property
     def hosts(self) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 __all__ = ["MARKER", "Answer", "Citation", "Dropped", "Sentence"]
 
@@ -56,6 +56,7 @@ class Answer:
     sentences: list[Sentence] = field(default_factory=list)
     standalone_question: str | None = None  # the question answered, once follow-ups are resolved
     dropped: list[Dropped] = field(default_factory=list)  # what verify held back
+    composer: Literal["generative", "extractive"] = "extractive"  # which one wrote the draft
 
     @classmethod
     def of(cls, sentences: list[Sentence], citations: list[Citation]) -> Answer:

@@ -17,6 +17,16 @@ import httpx
 BIN = Path(sys.executable).parent
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def footnote(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the `footnote` command as a user does (bounded), capturing what it prints."""
+    return subprocess.run(
+        [str(BIN / "footnote"), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, SEEDS
-from tests.servers import BIN, footnote_serve, free_port
+from tests.servers import footnote, footnote_serve, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -108,9 +107,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Itera
         "FOOTNOTE_API_KEY": KEY,
         "HF_HUB_OFFLINE": "1",
     }
-    ingest = subprocess.run(
-        [str(BIN / "footnote"), "ingest", str(corpus)], env=env, capture_output=True, text=True, timeout=300
-    )
+    ingest = footnote(env, "ingest", str(corpus))
     assert ingest.returncode == 0, ingest.stderr
     try:
         with footnote_serve(env, port):

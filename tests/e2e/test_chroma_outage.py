@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, SEEDS
-from tests.servers import BIN, footnote_serve, free_port, stop, wait_ready
+from tests.servers import BIN, footnote, footnote_serve, free_port, stop, wait_ready
 
 pytestmark = pytest.mark.slow
 
@@ -68,14 +68,7 @@ def chroma_data(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> 
     chroma.start()
     try:
         env = {**_env(chroma.url, model_cache), "FOOTNOTE_DATA_DIR": str(path / "unused")}
-        ingest = subprocess.run(
-            [str(BIN / "footnote"), "ingest", str(SEEDS)],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        ingest = footnote(env, "ingest", str(SEEDS))
         assert ingest.returncode == 0, ingest.stderr
     finally:
         chroma.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, SEEDS
-from tests.servers import BIN, footnote_serve, free_port, running
+from tests.servers import BIN, footnote, footnote_serve, free_port, running
 
 
 @pytest.fixture
@@ -41,14 +40,7 @@ def test_server_mode__ingest_and_ask_through_a_chroma_server(
         "FOOTNOTE_DATA_DIR": str(tmp_path / "unused"),
         "FOOTNOTE_MODEL_DIR": str(model_cache),
     }
-    ingest = subprocess.run(
-        [str(BIN / "footnote"), "ingest", str(SEEDS)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    ingest = footnote(env, "ingest", str(SEEDS))
     assert ingest.returncode == 0, ingest.stderr
     assert "ingested 5 files" in ingest.stdout
     assert not (tmp_path / "unused" / "chroma").exists()  # nothing was written to an embedded store

@@ -13,18 +13,12 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.index.test_repair import big_corpus, chunks_hnsw_dir  # noqa: F401  (a fixture)
-from tests.servers import BIN, footnote_serve, free_port, stop
+from tests.servers import BIN, footnote, footnote_serve, free_port, stop
 
 pytestmark = pytest.mark.slow
 
 UNAVAILABLE = "the vector store is unavailable; retry shortly"
 QUESTION = "What troop strength is the Bundeswehr aiming for?"
-
-
-def _footnote(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "footnote"), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
 
 
 def test_damaged_index__503_while_serving_and_footnote_ingest_repairs_it(
@@ -34,7 +28,7 @@ def test_damaged_index__503_while_serving_and_footnote_ingest_repairs_it(
 ) -> None:
     data = tmp_path / "data"
     env = {**os.environ, "FOOTNOTE_DATA_DIR": str(data), "FOOTNOTE_MODEL_DIR": str(model_cache)}
-    assert _footnote(env, "ingest", str(big_corpus)).returncode == 0
+    assert footnote(env, "ingest", str(big_corpus)).returncode == 0
     (chunks_hnsw_dir(data) / "header.bin").write_bytes(b"")
 
     # serving: not ready, and questions are a 503 that says so — not a 500
@@ -65,10 +59,10 @@ def test_damaged_index__503_while_serving_and_footnote_ingest_repairs_it(
     assert "Error loading hnsw index" in log.read_text()  # Chroma's own words go to the log only
     assert "hnsw" not in ready.text + ask.text
 
-    asked = _footnote(env, "ask", QUESTION)
+    asked = footnote(env, "ask", QUESTION)
     assert (asked.returncode, asked.stderr.splitlines()[-1]) == (2, f"error: {UNAVAILABLE}")
 
-    repaired = _footnote(env, "ingest", str(big_corpus))
+    repaired = footnote(env, "ingest", str(big_corpus))
     assert repaired.returncode == 0, repaired.stderr
     assert repaired.stdout.strip().endswith("; repaired a damaged vector index")
 

@@ -19,53 +19,68 @@ KEY = "test-key-1234"
 ASK = {"question": "How many soldiers could a UN peacekeeping mission include?"}
 
 
-@pytest.fixture(scope="module")
-def api(real_settings: Settings) -> Iterator[str]:
-    env = {
+def _serve(settings: Settings, **env: str) -> Iterator[str]:
+    base = {
         **os.environ,
-        "FOOTNOTE_DATA_DIR": str(real_settings.data_dir),
-        "FOOTNOTE_MODEL_DIR": str(real_settings.model_cache),
+        "FOOTNOTE_DATA_DIR": str(settings.data_dir),
+        "FOOTNOTE_MODEL_DIR": str(settings.model_cache),
         "FOOTNOTE_API_KEY": KEY,
-        "FOOTNOTE_ALLOWED_ORIGINS": SITE,
-        "FOOTNOTE_RATE_LIMIT": "8/minute",
     }
-    with footnote_serve(env) as url:
+    with footnote_serve({**base, **env}) as url:
         yield url
 
 
-def test_key_origin_stream_and_rate_limit_over_real_http(api: str) -> None:
-    bearer = {"Authorization": f"Bearer {KEY}"}
+@pytest.fixture(scope="module")
+def api(real_settings: Settings) -> Iterator[str]:
+    """The key set and one embedding origin listed."""
+    yield from _serve(real_settings, FOOTNOTE_ALLOWED_ORIGINS=SITE)
+
+
+@pytest.fixture(scope="module")
+def limited(real_settings: Settings) -> Iterator[str]:
+    """The key set and a rate limit."""
+    yield from _serve(real_settings, FOOTNOTE_RATE_LIMIT="3/minute")
+
+
+BEARER = {"Authorization": f"Bearer {KEY}"}
+
+
+def test_key__programs_need_it_and_a_listed_origin_is_let_in(api: str) -> None:
     with httpx.Client(base_url=api, timeout=30) as c:
-        assert c.post("/v1/ask", json=ASK).status_code == 401  # 1: no key, no browser origin
-        plain = c.post("/v1/ask", json=ASK, headers=bearer)  # 2
+        assert c.post("/v1/ask", json=ASK).status_code == 401  # no key, no browser origin
+        plain = c.post("/v1/ask", json=ASK, headers=BEARER)
         assert plain.status_code == 200 and not plain.json()["abstained"]
-        embedded = c.post("/v1/ask", json=ASK, headers={"Origin": SITE})  # 3: the widget on SITE
+        embedded = c.post("/v1/ask", json=ASK, headers={"Origin": SITE})  # the widget on SITE
         assert embedded.status_code == 200 and embedded.headers["access-control-allow-origin"] == SITE
         assert embedded.json() == plain.json()
-        refused = c.post("/v1/ask", json=ASK, headers={"Origin": "http://evil.example"})  # 4
-        assert refused.status_code == 403
-        streamed = c.post("/v1/ask/stream", json=ASK, headers=bearer)  # 5
-        assert streamed.headers["content-type"].startswith("text/event-stream")
-        events = parse_sse(streamed.text)
-        assert events[-1] == ("done", plain.json())
-        statuses = [c.get("/v1/sources", headers=bearer).status_code for _ in range(5)]  # 6..10
-        assert statuses == [200, 200, 200, 429, 429]
-        limited = c.get("/v1/sources", headers=bearer)
-        assert limited.status_code == 429 and 1 <= int(limited.headers["retry-after"]) <= 60
-        assert c.get("/healthz").status_code == 200  # never limited
+
+
+def test_origin__an_unlisted_page_is_refused_even_with_the_key(api: str) -> None:
+    headers = {**BEARER, "Origin": "http://evil.example"}
+    refused = httpx.post(f"{api}/v1/ask", json=ASK, headers=headers, timeout=30)
+    assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
+
+
+def test_stream__done_is_the_ask_body_over_real_http(api: str) -> None:
+    with httpx.Client(base_url=api, timeout=30, headers=BEARER) as c:
+        plain = c.post("/v1/ask", json=ASK).json()
+        streamed = c.post("/v1/ask/stream", json=ASK)
+    assert streamed.headers["content-type"].startswith("text/event-stream")
+    assert parse_sse(streamed.text)[-1] == ("done", plain)
+
+
+def test_rate_limit__429_with_retry_after_and_probes_never_limited(limited: str) -> None:
+    with httpx.Client(base_url=limited, timeout=30, headers=BEARER) as c:
+        assert [c.get("/v1/sources").status_code for _ in range(5)] == [200, 200, 200, 429, 429]
+        over = c.get("/v1/sources")
+        assert over.status_code == 429 and 1 <= int(over.headers["retry-after"]) <= 60
+        assert c.get("/healthz").status_code == 200
 
 
 @pytest.fixture(scope="module")
 def key_only(real_settings: Settings) -> Iterator[str]:
     """A server with only FOOTNOTE_API_KEY set: no browser origin is listed."""
-    env = {
-        **os.environ,
-        "FOOTNOTE_DATA_DIR": str(real_settings.data_dir),
-        "FOOTNOTE_MODEL_DIR": str(real_settings.model_cache),
-        "FOOTNOTE_API_KEY": KEY,
-    }
-    with footnote_serve(env) as url:
-        yield url
+    yield from _serve(real_settings)
 
 
 def _raw(url: str, request: bytes) -> bytes:

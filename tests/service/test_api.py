@@ -26,7 +26,9 @@ def test_ask__answers_with_exact_citations(client: TestClient, corpus: Path) -> 
         "sentences",
         "standalone_question",
         "dropped",
+        "composer",
     }
+    assert body["composer"] == "extractive"  # no language model configured
     assert body["dropped"] == []  # an extractive sentence is its own quote: verify drops nothing
     assert body["standalone_question"] == "What troop strength is the Bundeswehr aiming for?"
     assert not body["abstained"] and "260,000" in body["answer"]

@@ -28,10 +28,20 @@ class FakePipeline:
 
     def __init__(self) -> None:
         self.healthy = True
+        self.written = 0  # the store's generation, as far as this fake goes
+        self.seen = 0
+        self.swaps = 0
 
     def check(self) -> None:
         if not self.healthy:
             raise StoreUnavailable()
+
+    def sync(self) -> bool:
+        self.check()
+        if self.written == self.seen:
+            return False
+        self.seen, self.swaps = self.written, self.swaps + 1
+        return True
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
@@ -149,6 +159,18 @@ def test_loader__reloads_when_the_loaded_pipeline_stays_broken(
     wait_for(lambda: loader.readiness.ready)
     first.healthy = False  # e.g. its collection was rebuilt by a repairing ingest
     wait_for(lambda: loader.readiness.ready and loader.pipeline() is second)
+
+
+def test_loader__swaps_in_a_new_snapshot_when_the_store_changed_without_going_unready(
+    make_loader: MakeLoader,
+) -> None:
+    pipeline = FakePipeline()
+    loader = make_loader(lambda: pipeline)
+    wait_for(lambda: loader.readiness.ready)
+    assert pipeline.swaps == 0
+    pipeline.written += 1  # `footnote ingest` committed a document
+    wait_for(lambda: pipeline.swaps == 1)
+    assert loader.readiness.ready and loader.pipeline() is pipeline
 
 
 def test_loader__stops_promptly_and_leaves_no_thread(

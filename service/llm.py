@@ -1,0 +1,78 @@
+"""The language model: one chat call to an OpenAI-compatible server, bounded in time and size.
+
+Any failure — unreachable, refused, slow past the deadline, a body that is not the protocol —
+is one `ModelFailed`, whose message goes to the log; the pipeline then answers extractively.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Protocol, cast
+
+from index.errors import ModelFailed
+
+if TYPE_CHECKING:
+    from openai import OpenAI
+    from openai.types.chat import ChatCompletionMessageParam
+
+__all__ = ["Chat", "OpenAIChat"]
+
+# A short answer is a few hundred characters; a reply this long is a model that will not stop.
+MAX_REPLY_CHARS = 8000
+
+
+class Chat(Protocol):
+    """Sends a conversation to a language model and returns its reply."""
+
+    def reply(self, messages: list[dict[str, str]]) -> str:
+        """The model's whole reply; ModelFailed when there is none in time."""
+        ...
+
+
+class OpenAIChat:
+    """A model behind an OpenAI-compatible chat-completions endpoint (the official client, built once)."""
+
+    def __init__(self, base_url: str, model: str, api_key: str | None, timeout_s: float) -> None:
+        from openai import OpenAI  # imported when configured, not whenever the service is
+
+        # no retries: a retry doubles the wait, and the extractive answer is always at hand
+        self.client: OpenAI = OpenAI(
+            base_url=base_url, api_key=api_key or "unused", timeout=timeout_s, max_retries=0
+        )
+        self.model, self.timeout_s = model, timeout_s
+
+    def reply(self, messages: list[dict[str, str]]) -> str:
+        """The reply, streamed and cut off at the deadline, however slowly the server sends it."""
+        deadline = time.monotonic() + self.timeout_s
+        parts: list[str] = []
+        try:
+            # the client's timeout bounds the wait for the headers and for each read
+            stream = self.client.chat.completions.create(
+                model=self.model,
+                messages=cast("list[ChatCompletionMessageParam]", messages),  # role/content dicts
+                temperature=0,
+                stream=True,
+            )
+            # reads that each return in time can still add up to forever (a server sending
+            # keep-alive comments and no token): closing the stream ends the loop below
+            watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), stream.close)
+            watchdog.start()
+            try:
+                with stream:
+                    for chunk in stream:
+                        if chunk.choices and chunk.choices[0].delta.content:
+                            parts.append(chunk.choices[0].delta.content)
+                        if sum(map(len, parts)) > MAX_REPLY_CHARS:
+                            raise ModelFailed(f"the reply ran past {MAX_REPLY_CHARS} characters")
+            finally:
+                watchdog.cancel()
+        except ModelFailed:
+            raise
+        except Exception as exc:  # whatever the client or the wire raised: the model is not usable now
+            if time.monotonic() >= deadline:  # a read timed out, or the watchdog closed the stream
+                raise ModelFailed(f"no whole reply within {self.timeout_s:g} s") from exc
+            raise ModelFailed(f"{type(exc).__name__}: {exc}") from exc
+        if time.monotonic() >= deadline:  # closed by the watchdog: what arrived may be cut short
+            raise ModelFailed(f"no whole reply within {self.timeout_s:g} s")
+        return "".join(parts)

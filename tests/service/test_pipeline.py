@@ -1,0 +1,66 @@
+"""The pipeline over one snapshot at a time: the read side and a whole-snapshot refresh."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.errors import UnknownSource
+from index.ingest import ingest_folder
+from index.snapshot import load_snapshot
+from index.store import Store
+from service.pipeline import Pipeline
+from tests.conftest import FakeEmbedder
+
+NEW = "Zanzibar's harbour board approved a new ferry terminal costing 41 million shillings in 2024.\n"
+
+
+@pytest.fixture
+def pipeline(corpus: Path, store: Store, fake_embedder: FakeEmbedder) -> Pipeline:
+    ingest_folder(corpus, store, fake_embedder)
+    return Pipeline(store, fake_embedder, load_snapshot(store), top_k=20)
+
+
+def test_sources__list_every_document_and_one_with_its_stored_text(pipeline: Pipeline, corpus: Path) -> None:
+    listed = pipeline.sources()
+    assert [s["name"] for s in listed] == sorted(p.name for p in corpus.iterdir())
+    name = str(listed[0]["name"])
+    one = pipeline.source(name)
+    assert one["text"] == (corpus / name).read_text(encoding="utf-8")
+    assert {k: v for k, v in one.items() if k != "text"} == listed[0]
+    with pytest.raises(UnknownSource):
+        pipeline.source("../pyproject.toml")
+
+
+def test_refresh__swaps_in_what_the_store_holds_now(
+    pipeline: Pipeline, corpus: Path, store: Store, fake_embedder: FakeEmbedder
+) -> None:
+    question = "How much did the Zanzibar ferry terminal cost?"
+    assert pipeline.ask(question).abstained
+    (corpus / "zanzibar.txt").write_text("# Zanzibar ferry terminal\n\n" + NEW, encoding="utf-8")
+    ingest_folder(corpus, store, fake_embedder)
+    before = pipeline.snapshot
+    assert pipeline.ask(question).abstained  # not until refreshed: the snapshot is immutable
+    pipeline.refresh()
+    assert pipeline.snapshot is not before and "zanzibar.txt" in pipeline.snapshot.documents
+    answer = pipeline.ask(question)
+    assert not answer.abstained and "41 million" in answer.answer
+    assert "zanzibar.txt" not in before.documents  # an older snapshot stays whole for whoever holds it
+
+
+def test_sync__swaps_only_when_the_store_generation_moved(
+    pipeline: Pipeline, corpus: Path, store: Store, fake_embedder: FakeEmbedder
+) -> None:
+    pipeline.sync()  # built without a known generation: the first sync loads once
+    before = pipeline.snapshot
+    assert pipeline.sync() is False and pipeline.snapshot is before  # nothing written: nothing rebuilt
+    (corpus / "zanzibar.txt").write_text("# Zanzibar ferry terminal\n\n" + NEW, encoding="utf-8")
+    ingest_folder(corpus, store, fake_embedder)
+    assert pipeline.sync() is True
+    assert "zanzibar.txt" in pipeline.snapshot.documents
+    assert pipeline.generation == store.generation()
+    (corpus / "zanzibar.txt").unlink()
+    ingest_folder(corpus, store, fake_embedder)
+    assert pipeline.sync() is True and "zanzibar.txt" not in pipeline.snapshot.documents
+    assert pipeline.ask("How much did the Zanzibar ferry terminal cost?").abstained
