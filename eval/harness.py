@@ -284,7 +284,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     items = load_dataset(args.dataset)
     pipeline = build_pipeline(settings)
-    if getattr(args, "composer", "extractive") == "top2":
+    if getattr(args, "composer", None) == "top2":
         from eval.baselines import TopTwoComposer
         from service.pipeline import Pipeline
 

@@ -69,6 +69,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from eval.harness import run_cli
 
+    if args.composer in ("extractive", "learned"):
+        settings = settings.model_copy(update={"composer": args.composer})
     return run_cli(args, settings)
 
 
@@ -92,7 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corpus", type=Path, help="evaluate on this folder, in a throwaway index")
     p.add_argument("--baseline", type=Path, default=Path("eval/baseline.json"))
     p.add_argument(
-        "--composer", choices=("extractive", "top2"), default="extractive", help="top2: a reference"
+        "--composer",
+        choices=("extractive", "learned", "top2"),
+        default=None,
+        help="default: FOOTNOTE_COMPOSER (extractive); learned: the fitted selector; top2: a reference",
     )
     p.add_argument("--report-dir", type=Path, default=Path("reports"))
     p.add_argument("--json", action="store_true")

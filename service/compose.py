@@ -13,11 +13,10 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import numpy as np
-
+from index.text import MONTHS
 from index.tokenize import content_terms
 from index.types import Chunk, Hit
-from service.select import FRAME, Selector, features, question_terms
+from service.select import FRAME
 from service.types import Dropped
 
 __all__ = ["Composer", "Draft", "DraftSentence", "ExtractiveComposer"]
@@ -61,25 +60,44 @@ class Composer(Protocol):
         ...
 
 
+# Words that frame a question rather than name its topic.
 _NAME_OR_NUMBER = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w’'-]*[a-z][\w’'-]*|\d[\d,.]*)\b")
+_WHEN = re.compile(r"^\s*when\b|\b(what|which) (year|date|day|month)\b", re.IGNORECASE)
+_HOW_MANY = re.compile(
+    r"\b(how (many|much|large|big)|what (percentage|share|proportion|number|amount|size))\b", re.I
+)
+_DATE_LIKE = re.compile(
+    r"\b(19|20)\d\d\b|\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b\.?|"
+    r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+)
+_NUMBER = re.compile(r"\d")
 _ANAPHOR = re.compile(r"^[“\"]?(He|She|They|It|This|That|These|Those|His|Her|Their)\b")
-_WORD = re.compile(r"[\w’'-]+")
 
-# What is said is chosen by the fitted selector (service/select.py, eval/selector.json);
-# these only bound the length of what it says (issue 10: two sentences, ~40 words).
-MAX_SENTENCES = 2
-WORD_BUDGET = 40  # a second sentence or a lead-in is added only within this many words
-HARD_CAP = 120  # a sentence longer than this is never said
+# Calibrated on eval/dev.jsonl questions (see eval/README.md); they are not tuned per question.
+SUPPORT_FLOOR = 0.70  # below this the best sentence is only loosely related: abstain
+DENSE_FLOOR = 0.40  # a further sentence needs this cosine if it shares no topic word
+LEXICAL_WEIGHT = 0.7
+CONTEXT_WEIGHT = 0.5  # a topic word found only around the sentence (its lead-in, title, date)
+MARGIN = 0.12  # how far below the best a further sentence may score and still be said
+MAX_SENTENCES = 3
+WORD_BUDGET = 60
+HARD_CAP = 120
 DUPLICATE_OVERLAP = 0.7
-_UNSEEN = float("inf")  # a word the sources never use is as rare as can be
+
+
+@dataclass(slots=True)
+class _Scored:
+    hit: Hit
+    terms: set[str]
+    coverage: float
+    score: float  # how well the sentence matches the question: cosine + weighted word coverage
 
 
 class ExtractiveComposer:
-    """Says the retrieved sentences the fitted selector scores highest, verbatim, or abstains."""
+    """Says the few retrieved sentences that best answer the question, verbatim."""
 
-    def __init__(self, corpus: Corpus, selector: Selector | None = None) -> None:
+    def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
-        self.selector = selector or Selector.load()
 
     def _unknown_names(self, question: str) -> list[str]:
         missing = []
@@ -89,66 +107,70 @@ class ExtractiveComposer:
                 missing.append(word)
         return missing
 
+    def _coverage(self, chunk: Chunk, terms: set[str], weights: dict[str, float]) -> float:
+        prev = self.corpus.previous(chunk)
+        around = self.corpus.about(chunk.source) | (content_terms(prev.text) if prev else set())
+        got = sum(w if t in terms else CONTEXT_WEIGHT * w if t in around else 0.0 for t, w in weights.items())
+        return got / sum(weights.values())
+
     def compose(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Draft:
         """Pick sentences from `hits` that answer `question`, or say why not."""
         missing = self._unknown_names(question) + (self._unknown_names(context) if context else [])
         if missing:
             names = ", ".join(f"“{w}”" for w in missing)
             return Draft(abstain_reason=f"The sources don't mention {names}.")
+        # a follow-up's earlier question (see condense) lends its words, weighed as context
+        own = content_terms(question) - FRAME
+        terms = own | (content_terms(context) - FRAME if context else set())
+        weights = {t: self.corpus.idf(t) * (1.0 if t in own else CONTEXT_WEIGHT) for t in terms}
+        total = sum(weights.values())
         if not hits:
             return Draft(abstain_reason="No passage in the sources matches the question.")
-        if not question_terms(question, context, self.corpus):
+        if total == 0.0:
             return Draft(abstain_reason="None of the question's words occur in the sources.")
-        x = features(question, hits, self.corpus, context)
-        p = self.selector.sentence_probabilities(x)
-        if self.selector.answer_probability(p, x) < self.selector.threshold:
-            return Draft(abstain_reason=self._why_not(question, hits))
-        order = [int(i) for i in np.argsort(-p, kind="stable")]
-        chosen: list[Hit] = []
+        # a "when" question is answered only by a sentence with a date, "how many" by a number
+        kind = _DATE_LIKE if _WHEN.search(question) else _NUMBER if _HOW_MANY.search(question) else None
+        scored: list[_Scored] = []
+        for hit in hits:
+            if kind and not kind.search(hit.chunk.text):
+                continue
+            s_terms = content_terms(hit.chunk.text)
+            coverage = self._coverage(hit.chunk, s_terms, weights)
+            scored.append(_Scored(hit, s_terms, coverage, (hit.dense or 0.0) + LEXICAL_WEIGHT * coverage))
+        scored.sort(key=lambda s: -s.score)
+        if not scored or scored[0].score < SUPPORT_FLOOR:
+            return Draft(
+                abstain_reason="The sources don't answer this: the closest passage is only loosely related."
+            )
+        best = scored[0]
+        chosen: list[_Scored] = []
         words = 0
-        for i in order:
-            cand = hits[i]
-            if len(chosen) == MAX_SENTENCES or p[i] < self.selector.second_ratio * p[order[0]]:
+        for cand in scored:
+            if len(chosen) == MAX_SENTENCES or cand.score < best.score - MARGIN:
                 break
-            n = len(cand.chunk.text.split())
+            n = len(cand.hit.chunk.text.split())
             if n > HARD_CAP or (chosen and words + n > WORD_BUDGET):
                 continue
-            terms = content_terms(cand.chunk.text)
-            if any(_overlap(terms, content_terms(c.chunk.text)) >= DUPLICATE_OVERLAP for c in chosen):
+            if cand.coverage == 0.0 and (cand.hit.dense or 0.0) < DENSE_FLOOR:
+                continue
+            if any(_overlap(cand.terms, c.terms) >= DUPLICATE_OVERLAP for c in chosen):
                 continue  # the same fact, often repeated across articles: say it once
-            lead_in = self.corpus.previous(cand.chunk) if _ANAPHOR.match(cand.chunk.text) else None
-            if lead_in and all(c.chunk.id != lead_in.id for c in chosen):
+            lead_in = self.corpus.previous(cand.hit.chunk) if _ANAPHOR.match(cand.hit.chunk.text) else None
+            if lead_in and all(c.hit.chunk.id != lead_in.id for c in chosen):
                 m = len(lead_in.text.split())
                 if words + n + m <= WORD_BUDGET or (not chosen and n + m <= HARD_CAP):
                     # "He said ..." is said after the sentence that tells who "he" is
-                    chosen.append(Hit(lead_in, cand.title, cand.published, dense=cand.dense))
+                    lead = Hit(lead_in, cand.hit.title, cand.hit.published, dense=cand.hit.dense)
+                    chosen.append(_Scored(lead, content_terms(lead_in.text), 0.0, cand.score))
                     words += m
             chosen.append(cand)
             words += n
         # readable order: by article (the best article first), then as the article tells it
         first_seen: dict[str, int] = {}
         for i, c in enumerate(chosen):
-            first_seen.setdefault(c.chunk.source, i)
-        chosen.sort(key=lambda c: (first_seen[c.chunk.source], c.chunk.position))
-        return Draft(sentences=[DraftSentence(c.chunk.text, (c,)) for c in chosen])
-
-    def _why_not(self, question: str, hits: Sequence[Hit]) -> str:
-        """Which of the question's words the passages have, and which rare ones none of them has."""
-        found: set[str] = set()
-        for hit in hits:
-            prev = self.corpus.previous(hit.chunk)
-            found |= content_terms(hit.chunk.text) | self.corpus.about(hit.chunk.source)
-            found |= content_terms(prev.text) if prev else set()
-        words = {w: content_terms(w) - FRAME for w in dict.fromkeys(_WORD.findall(question))}
-        words = {w: stems for w, stems in words.items() if stems}
-        # a common word ("many", "time") missing says little; a rare one ("population") says what is
-        rarity = {w: min(self.corpus.idf(t) or _UNSEEN for t in stems) for w, stems in words.items()}
-        typical = float(np.median(list(rarity.values()))) if rarity else 0.0
-        present = [f"“{w}”" for w, stems in words.items() if stems <= found]
-        absent = [f"“{w}”" for w, stems in words.items() if not stems <= found and rarity[w] >= typical]
-        if present and absent:
-            return f"The passages mention {', '.join(present)} but not {', '.join(absent)}."
-        return "The sources don't answer this: the closest passage is only loosely related."
+            first_seen.setdefault(c.hit.chunk.source, i)
+        chosen.sort(key=lambda c: (first_seen[c.hit.chunk.source], c.hit.chunk.position))
+        return Draft(sentences=[DraftSentence(c.hit.chunk.text, (c.hit,)) for c in chosen])
 
 
 def _overlap(a: set[str], b: set[str]) -> float:

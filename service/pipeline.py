@@ -199,4 +199,19 @@ def build_pipeline(settings: Settings) -> Pipeline:
     generation = store.generation()  # before the snapshot: see Pipeline.refresh
     embedder = OnnxEmbedder(settings.model_cache)
     snapshot = load_snapshot(store)
-    return Pipeline(store, embedder, snapshot, settings.top_k, generation=generation, generator=generator)
+    composer = _COMPOSERS[settings.composer]
+    return Pipeline(
+        store, embedder, snapshot, settings.top_k, composer, generation=generation, generator=generator
+    )
+
+
+def _learned(snapshot: Snapshot) -> Composer:
+    from service.learned import LearnedComposer  # reads eval/selector.json once, on first use
+
+    return LearnedComposer(snapshot)
+
+
+_COMPOSERS: dict[str, Callable[[Snapshot], Composer]] = {
+    "extractive": ExtractiveComposer,
+    "learned": _learned,
+}

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     allowed_origins: str = ""  # comma-separated origins that may embed the widget (CORS allowlist)
     rate_limit: str | None = None  # e.g. "60/minute" per client; off when unset
     top_k: int = 20  # passages retrieved per question
+    # "extractive": the hand-set composer (default); "learned": the fitted selector of
+    # eval/selector.json, opt-in until it beats the default on held-out articles (eval/MODEL_CARD.md)
+    composer: Literal["extractive", "learned"] = "extractive"
     max_body_bytes: int = 64_000
     model_dir: Path | None = None  # where the ONNX export is cached (default: <data_dir>/models)
     # an OpenAI-compatible server (Ollama, vLLM, llama.cpp, a hosted API), e.g.

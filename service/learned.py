@@ -1,0 +1,118 @@
+"""Compose, learned: the extractive composer whose choice and abstention are a fitted model.
+
+The selector (service/select.py, parameters in eval/selector.json, fitted by `make train` on SQuAD
+training articles only) scores each retrieved sentence for "holds the answer" and the question
+for "what would be said holds the answer"; the threshold was chosen on validation for a stated
+false-abstention rate. See eval/MODEL_CARD.md for data, split, features and held-out figures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from index.tokenize import content_terms
+from index.types import Hit
+from service.compose import Corpus, Draft, DraftSentence
+from service.select import FRAME, Selector, features, question_terms
+
+__all__ = ["LearnedComposer"]
+
+_NAME_OR_NUMBER = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w’'-]*[a-z][\w’'-]*|\d[\d,.]*)\b")
+_ANAPHOR = re.compile(r"^[“\"]?(He|She|They|It|This|That|These|Those|His|Her|Their)\b")
+_WORD = re.compile(r"[\w’'-]+")
+
+# What is said is chosen by the fitted selector (service/select.py, eval/selector.json);
+# these only bound the length of what it says (issue 10: two sentences, ~40 words).
+MAX_SENTENCES = 2
+WORD_BUDGET = 40  # a second sentence or a lead-in is added only within this many words
+HARD_CAP = 120  # a sentence longer than this is never said
+DUPLICATE_OVERLAP = 0.7
+_UNSEEN = float("inf")  # a word the sources never use is as rare as can be
+
+
+class LearnedComposer:
+    """Says the retrieved sentences the fitted selector scores highest, verbatim, or abstains.
+
+    Opt-in (FOOTNOTE_COMPOSER=learned): on held-out articles it does worse than the default
+    ExtractiveComposer today (figures in eval/MODEL_CARD.md), so it is not the default.
+    """
+
+    def __init__(self, corpus: Corpus, selector: Selector | None = None) -> None:
+        self.corpus = corpus
+        self.selector = selector or Selector.load()
+
+    def _unknown_names(self, question: str) -> list[str]:
+        missing = []
+        for m in _NAME_OR_NUMBER.finditer(question):
+            word = m.group(1).rstrip(".,")
+            if any(t not in self.corpus.vocabulary for t in content_terms(word)):
+                missing.append(word)
+        return missing
+
+    def compose(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Draft:
+        """Pick sentences from `hits` that answer `question`, or say why not."""
+        missing = self._unknown_names(question) + (self._unknown_names(context) if context else [])
+        if missing:
+            names = ", ".join(f"“{w}”" for w in missing)
+            return Draft(abstain_reason=f"The sources don't mention {names}.")
+        if not hits:
+            return Draft(abstain_reason="No passage in the sources matches the question.")
+        if not question_terms(question, context, self.corpus):
+            return Draft(abstain_reason="None of the question's words occur in the sources.")
+        x = features(question, hits, self.corpus, context)
+        p = self.selector.sentence_probabilities(x)
+        if self.selector.answer_probability(p, x) < self.selector.threshold:
+            return Draft(abstain_reason=self._why_not(question, hits))
+        order = [int(i) for i in np.argsort(-p, kind="stable")]
+        chosen: list[Hit] = []
+        words = 0
+        for i in order:
+            cand = hits[i]
+            if len(chosen) == MAX_SENTENCES or p[i] < self.selector.second_ratio * p[order[0]]:
+                break
+            n = len(cand.chunk.text.split())
+            if n > HARD_CAP or (chosen and words + n > WORD_BUDGET):
+                continue
+            terms = content_terms(cand.chunk.text)
+            if any(_overlap(terms, content_terms(c.chunk.text)) >= DUPLICATE_OVERLAP for c in chosen):
+                continue  # the same fact, often repeated across articles: say it once
+            lead_in = self.corpus.previous(cand.chunk) if _ANAPHOR.match(cand.chunk.text) else None
+            if lead_in and all(c.chunk.id != lead_in.id for c in chosen):
+                m = len(lead_in.text.split())
+                if words + n + m <= WORD_BUDGET or (not chosen and n + m <= HARD_CAP):
+                    # "He said ..." is said after the sentence that tells who "he" is
+                    chosen.append(Hit(lead_in, cand.title, cand.published, dense=cand.dense))
+                    words += m
+            chosen.append(cand)
+            words += n
+        # readable order: by article (the best article first), then as the article tells it
+        first_seen: dict[str, int] = {}
+        for i, c in enumerate(chosen):
+            first_seen.setdefault(c.chunk.source, i)
+        chosen.sort(key=lambda c: (first_seen[c.chunk.source], c.chunk.position))
+        return Draft(sentences=[DraftSentence(c.chunk.text, (c,)) for c in chosen])
+
+    def _why_not(self, question: str, hits: Sequence[Hit]) -> str:
+        """Which of the question's words the passages have, and which rare ones none of them has."""
+        found: set[str] = set()
+        for hit in hits:
+            prev = self.corpus.previous(hit.chunk)
+            found |= content_terms(hit.chunk.text) | self.corpus.about(hit.chunk.source)
+            found |= content_terms(prev.text) if prev else set()
+        words = {w: content_terms(w) - FRAME for w in dict.fromkeys(_WORD.findall(question))}
+        words = {w: stems for w, stems in words.items() if stems}
+        # a common word ("many", "time") missing says little; a rare one ("population") says what is
+        rarity = {w: min(self.corpus.idf(t) or _UNSEEN for t in stems) for w, stems in words.items()}
+        typical = float(np.median(list(rarity.values()))) if rarity else 0.0
+        present = [f"“{w}”" for w, stems in words.items() if stems <= found]
+        absent = [f"“{w}”" for w, stems in words.items() if not stems <= found and rarity[w] >= typical]
+        if present and absent:
+            return f"The passages mention {', '.join(present)} but not {', '.join(absent)}."
+        return "The sources don't answer this: the closest passage is only loosely related."
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(1, min(len(a), len(b)))
