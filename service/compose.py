@@ -61,7 +61,7 @@ class Composer(Protocol):
 
 
 # Words that frame a question rather than name its topic.
-_NAME_OR_NUMBER = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w’'-]*[a-z][\w’'-]*|\d[\d,.]*)\b")
+NAME_OR_NUMBER = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w’'-]*[a-z][\w’'-]*|\d[\d,.]*)\b")
 _WHEN = re.compile(r"^\s*when\b|\b(what|which) (year|date|day|month)\b", re.IGNORECASE)
 _HOW_MANY = re.compile(
     r"\b(how (many|much|large|big)|what (percentage|share|proportion|number|amount|size))\b", re.I
@@ -71,7 +71,7 @@ _DATE_LIKE = re.compile(
     r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
 )
 _NUMBER = re.compile(r"\d")
-_ANAPHOR = re.compile(r"^[“\"]?(He|She|They|It|This|That|These|Those|His|Her|Their)\b")
+ANAPHOR = re.compile(r"^[“\"]?(He|She|They|It|This|That|These|Those|His|Her|Their)\b")
 
 # Calibrated on eval/dev.jsonl questions (see eval/README.md); they are not tuned per question.
 SUPPORT_FLOOR = 0.70  # below this the best sentence is only loosely related: abstain
@@ -100,12 +100,7 @@ class ExtractiveComposer:
         self.corpus = corpus
 
     def _unknown_names(self, question: str) -> list[str]:
-        missing = []
-        for m in _NAME_OR_NUMBER.finditer(question):
-            word = m.group(1).rstrip(".,")
-            if any(t not in self.corpus.vocabulary for t in content_terms(word)):
-                missing.append(word)
-        return missing
+        return unknown_names(question, self.corpus)
 
     def _coverage(self, chunk: Chunk, terms: set[str], weights: dict[str, float]) -> float:
         prev = self.corpus.previous(chunk)
@@ -153,9 +148,9 @@ class ExtractiveComposer:
                 continue
             if cand.coverage == 0.0 and (cand.hit.dense or 0.0) < DENSE_FLOOR:
                 continue
-            if any(_overlap(cand.terms, c.terms) >= DUPLICATE_OVERLAP for c in chosen):
+            if any(overlap(cand.terms, c.terms) >= DUPLICATE_OVERLAP for c in chosen):
                 continue  # the same fact, often repeated across articles: say it once
-            lead_in = self.corpus.previous(cand.hit.chunk) if _ANAPHOR.match(cand.hit.chunk.text) else None
+            lead_in = self.corpus.previous(cand.hit.chunk) if ANAPHOR.match(cand.hit.chunk.text) else None
             if lead_in and all(c.hit.chunk.id != lead_in.id for c in chosen):
                 m = len(lead_in.text.split())
                 if words + n + m <= WORD_BUDGET or (not chosen and n + m <= HARD_CAP):
@@ -173,5 +168,17 @@ class ExtractiveComposer:
         return Draft(sentences=[DraftSentence(c.hit.chunk.text, (c.hit,)) for c in chosen])
 
 
-def _overlap(a: set[str], b: set[str]) -> float:
+def unknown_names(question: str, corpus: Corpus) -> list[str]:
+    """The names and numbers of `question` that no indexed article uses (the question's first
+    word is not taken for a name)."""
+    missing = []
+    for m in NAME_OR_NUMBER.finditer(question):
+        word = m.group(1).rstrip(".,")
+        if any(t not in corpus.vocabulary for t in content_terms(word)):
+            missing.append(word)
+    return missing
+
+
+def overlap(a: set[str], b: set[str]) -> float:
+    """How much of the smaller of two term sets the other one holds (1.0: the same fact)."""
     return len(a & b) / max(1, min(len(a), len(b)))

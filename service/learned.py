@@ -15,13 +15,11 @@ import numpy as np
 
 from index.tokenize import content_terms
 from index.types import Hit
-from service.compose import Corpus, Draft, DraftSentence
+from service.compose import ANAPHOR, Corpus, Draft, DraftSentence, overlap, unknown_names
 from service.select import FRAME, Selector, features, question_terms
 
 __all__ = ["LearnedComposer"]
 
-_NAME_OR_NUMBER = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w’'-]*[a-z][\w’'-]*|\d[\d,.]*)\b")
-_ANAPHOR = re.compile(r"^[“\"]?(He|She|They|It|This|That|These|Those|His|Her|Their)\b")
 _WORD = re.compile(r"[\w’'-]+")
 
 # What is said is chosen by the fitted selector (service/select.py, eval/selector.json);
@@ -45,12 +43,7 @@ class LearnedComposer:
         self.selector = selector or Selector.load()
 
     def _unknown_names(self, question: str) -> list[str]:
-        missing = []
-        for m in _NAME_OR_NUMBER.finditer(question):
-            word = m.group(1).rstrip(".,")
-            if any(t not in self.corpus.vocabulary for t in content_terms(word)):
-                missing.append(word)
-        return missing
+        return unknown_names(question, self.corpus)
 
     def compose(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Draft:
         """Pick sentences from `hits` that answer `question`, or say why not."""
@@ -77,9 +70,9 @@ class LearnedComposer:
             if n > HARD_CAP or (chosen and words + n > WORD_BUDGET):
                 continue
             terms = content_terms(cand.chunk.text)
-            if any(_overlap(terms, content_terms(c.chunk.text)) >= DUPLICATE_OVERLAP for c in chosen):
+            if any(overlap(terms, content_terms(c.chunk.text)) >= DUPLICATE_OVERLAP for c in chosen):
                 continue  # the same fact, often repeated across articles: say it once
-            lead_in = self.corpus.previous(cand.chunk) if _ANAPHOR.match(cand.chunk.text) else None
+            lead_in = self.corpus.previous(cand.chunk) if ANAPHOR.match(cand.chunk.text) else None
             if lead_in and all(c.chunk.id != lead_in.id for c in chosen):
                 m = len(lead_in.text.split())
                 if words + n + m <= WORD_BUDGET or (not chosen and n + m <= HARD_CAP):
@@ -112,7 +105,3 @@ class LearnedComposer:
         if present and absent:
             return f"The passages mention {', '.join(present)} but not {', '.join(absent)}."
         return "The sources don't answer this: the closest passage is only loosely related."
-
-
-def _overlap(a: set[str], b: set[str]) -> float:
-    return len(a & b) / max(1, min(len(a), len(b)))
