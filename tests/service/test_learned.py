@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pytest
 
-from index.tokenize import content_terms
-from index.types import Chunk, Hit
+from index.types import Chunk
 from service.compose import Draft
 from service.learned import MAX_SENTENCES, WORD_BUDGET, LearnedComposer
 from service.select import ANSWER_FEATURES, FEATURES, Selector
+from tests.service.fakes import BRIDGE, CORPUS, FakeCorpus, article, hits, texts
 
 
 def stub(threshold: float, second_ratio: float, intercept: float, **weights: float) -> Selector:
@@ -24,54 +22,6 @@ def stub(threshold: float, second_ratio: float, intercept: float, **weights: flo
 
 # P = sigmoid(8·coverage + 8·dense - 6): a sentence with the question's words and a close vector is said
 COVERAGE = stub(threshold=0.5, second_ratio=0.5, intercept=-6.0, coverage=8.0, dense=8.0)
-
-
-def article(source: str, *sentences: str) -> list[Chunk]:
-    """The chunks of an article made of `sentences`, with their offsets in the joined text."""
-    chunks, at = [], 0
-    for i, s in enumerate(sentences):
-        chunks.append(Chunk(f"{source}#{i}", source, at, at + len(s), s, i, 0, "sha"))
-        at += len(s) + 1
-    return chunks
-
-
-@dataclass
-class FakeCorpus:
-    """The `Corpus` protocol over a list of chunks: every term weighs the same."""
-
-    chunks: list[Chunk]
-    vocabulary: set[str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.vocabulary = set().union(*(content_terms(c.text) for c in self.chunks))
-
-    def idf(self, term: str) -> float:
-        return 1.0
-
-    def about(self, source: str) -> set[str]:
-        return set()
-
-    def previous(self, chunk: Chunk) -> Chunk | None:
-        same = (c for c in self.chunks if c.source == chunk.source)
-        return next((c for c in same if c.position == chunk.position - 1), None)
-
-
-def hits(chunks: list[Chunk], dense: float = 0.5) -> list[Hit]:
-    return [Hit(c, title="Bridge", published="2024-05-06", dense=dense) for c in chunks]
-
-
-def texts(draft: Draft) -> list[str]:
-    return [s.text for s in draft.sentences]
-
-
-BRIDGE = article(
-    "bridge.txt",
-    "Mayor Jan Novak visited the old bridge on Tuesday.",
-    "He said the bridge would reopen in May.",
-    "The weather was mild all week.",
-    "The council voted to rebuild the bridge with steel.",
-)
-CORPUS = FakeCorpus(BRIDGE)
 
 
 def test_compose__abstains_naming_what_the_sources_do_not_mention() -> None:
