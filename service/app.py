@@ -13,6 +13,7 @@ from service.handlers import add_error_handlers
 from service.loader import Loader
 from service.metrics import Metrics
 from service.middleware import BodyLimit, HeadAsGet, SecurityHeaders, TrustedHosts
+from service.openai_api import openai_api
 from service.pipeline import Pipeline, build_pipeline
 from service.requestlog import RequestLog
 from service.routes import api, pages, probes
@@ -58,6 +59,6 @@ def create_app(
         questions=settings.log_questions,
     )
     add_error_handlers(app)
-    for router in (probes, api, pages):
+    for router in (probes, api, openai_api, pages):
         app.include_router(router)
     return app

@@ -11,11 +11,12 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from index.errors import FootnoteError, IndexNotReady, InvalidFilter, StoreUnavailable, UnknownSource
 from service.schemas import ErrorBody, describe_error
 
-__all__ = ["GUARDED", "add_error_handlers", "documented"]
+__all__ = ["GUARDED", "add_error_handlers", "documented", "error_status"]
 
 _STATUS: dict[type[FootnoteError], int] = {
     UnknownSource: 404,
@@ -37,9 +38,14 @@ _WHY = {
 GUARDED = (400, 401, 403, 429, 503)  # what any /v1 route can answer before its own work
 
 
-def documented(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for these error statuses, all `{"detail": str}`."""
-    return {code: {"model": ErrorBody, "description": _WHY[code]} for code in codes}
+def documented(*codes: int, model: type[BaseModel] = ErrorBody) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error statuses, `{"detail": str}` unless told otherwise."""
+    return {code: {"model": model, "description": _WHY[code]} for code in codes}
+
+
+def error_status(exc: FootnoteError) -> int:
+    """The HTTP status of a pipeline error."""
+    return next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
 
 
 async def _invalid(_: Request, exc: Exception) -> JSONResponse:
@@ -55,8 +61,8 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _footnote_error(_: Request, exc: Exception) -> JSONResponse:
-    status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
-    return JSONResponse({"detail": str(exc)}, status_code=status)
+    assert isinstance(exc, FootnoteError)
+    return JSONResponse({"detail": str(exc)}, status_code=error_status(exc))
 
 
 def add_error_handlers(app: FastAPI) -> None:

@@ -19,6 +19,8 @@ OPERATIONS = [
     ("POST", "/v1/ask/stream"),
     ("GET", "/v1/sources"),
     ("GET", "/v1/sources/{name}"),
+    ("GET", "/v1/models"),
+    ("POST", "/v1/chat/completions"),
 ]
 
 
