@@ -34,6 +34,7 @@ from service.types import Answer, Citation
 __all__ = ["ChatCompletion", "ChatRequest", "ModelList", "OpenAIError", "openai_api"]
 
 MODEL = "footnote"
+_TURNS = 50  # the history /v1/ask accepts; a chat front end sends the whole conversation
 _CREATED = 1_700_000_000  # a fixed `created` for the one model: it does not change per process
 
 
@@ -130,7 +131,7 @@ class ChatRequest(BaseModel):
         if not users:
             raise HTTPException(422, "messages must include a user message: its text is the question")
         last = users[-1]
-        earlier = [m for m in self.messages[:last] if m.role in ("user", "assistant")]
+        earlier = [m for m in self.messages[:last] if m.role in ("user", "assistant")][-_TURNS:]
         try:
             return AskRequest(
                 question=self.messages[last].text(),

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from service.openai_api import chunks
+from service.types import Answer, Sentence
 from tests.service.conftest import MakeClient
 
 QUESTION = "What troop strength is the Bundeswehr aiming for?"
@@ -159,3 +161,23 @@ def test_chat__rate_limit_is_429_with_retry_after_in_openai_shape(make_client: M
     r = c.get("/v1/models")
     assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
     assert r.json()["error"]["type"] == "requests" and r.json()["error"]["code"] == "rate_limit_exceeded"
+
+
+def test_chat__a_long_conversation_keeps_its_last_turns_instead_of_failing(client: TestClient) -> None:
+    turns = [{"role": ("user", "assistant")[i % 2], "content": f"turn {i}"} for i in range(80)]
+    messages = [*turns, {"role": "user", "content": QUESTION}]
+    r = client.post("/v1/chat/completions", json={"model": "footnote", "messages": messages})
+    assert r.status_code == 200
+    ask = client.post("/v1/ask", json={"question": QUESTION, "history": turns[-50:]}).json()
+    assert r.json()["footnote"] == ask
+
+
+def test_chat_stream__a_failure_once_open_is_an_error_chunk_the_clients_raise(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    broken = Answer.of([Sentence("A claim.", [9])], [])  # cites a citation it does not carry
+    data = [d["data"] for d in chunks(broken)]
+    assert json.loads(data[-1]) == {
+        "error": {"message": "the answer could not be sent; please retry", "type": "server_error"}
+    }
+    assert "[DONE]" not in data
