@@ -181,3 +181,23 @@ def test_chat_stream__a_failure_once_open_is_an_error_chunk_the_clients_raise(
         "error": {"message": "the answer could not be sent; please retry", "type": "server_error"}
     }
     assert "[DONE]" not in data
+
+
+def test_openapi__documents_the_completion_the_stream_and_openai_errors(client: TestClient) -> None:
+    doc = client.get("/openapi.json").json()
+    chat = doc["paths"]["/v1/chat/completions"]["post"]["responses"]
+    assert chat["200"]["content"] == {
+        "application/json": {"schema": {"$ref": "#/components/schemas/ChatCompletion"}},
+        "text/event-stream": {},
+    }
+    error = {"$ref": "#/components/schemas/OpenAIError"}
+    assert {
+        chat[code]["content"]["application/json"]["schema"]["$ref"] for code in ("401", "422", "429")
+    } == {error["$ref"]}
+    assert chat["413"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+    completion = doc["components"]["schemas"]["ChatCompletion"]["properties"]
+    assert completion["footnote"] == {"$ref": "#/components/schemas/Answer"}
+    models = doc["paths"]["/v1/models"]["get"]["responses"]
+    assert models["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ModelList"
+    }
