@@ -26,7 +26,7 @@ from index.errors import FootnoteError
 from service.handlers import GUARDED, documented, error_status
 from service.jsonroute import JSONRoute
 from service.requestlog import record_answer
-from service.routes import PipelineDep, _guarded
+from service.routes import PipelineDep, guarded
 from service.schemas import AskRequest, Turn, describe_error
 from service.stream import events
 from service.types import Answer, Citation
@@ -234,7 +234,7 @@ def chunks(answer: Answer) -> Iterator[dict[str, str]]:
     yield {"data": "[DONE]"}
 
 
-openai_api = APIRouter(prefix="/v1", dependencies=[Depends(_guarded)], route_class=OpenAIRoute)
+openai_api = APIRouter(prefix="/v1", dependencies=[Depends(guarded)], route_class=OpenAIRoute)
 
 _STREAM = {"description": "With `stream: true`: `chat.completion.chunk` events, then `[DONE]`"}
 
@@ -259,7 +259,7 @@ def chat_completions(request: Request, body: ChatRequest, pipeline: PipelineDep)
     ask = body.to_ask()
     history = [turn.model_dump() for turn in ask.history]
     answer = pipeline.ask(ask.question, None, None, history)
-    record_answer(request, answer, ask.question, answer.composer)
+    record_answer(request, answer, ask.question)
     if body.stream:
         return EventSourceResponse(chunks(answer), ping=15)
     return ChatCompletion(

@@ -37,11 +37,11 @@ _ASK_ROUTES = frozenset({"/v1/ask", "/v1/ask/stream"})
 _UNMATCHED = "(unmatched)"  # a 404 path or a request refused before routing: never the raw path
 
 
-def record_answer(request: Request, answer: Answer, question: str, composer: str = "extractive") -> None:
+def record_answer(request: Request, answer: Answer, question: str) -> None:
     """Called by the ask routes: what the request log and the answer metrics report."""
     state = request.state
     state.outcome = "abstained" if answer.abstained else "answered"
-    state.citations, state.question, state.composer = len(answer.citations), question, composer
+    state.citations, state.question, state.composer = len(answer.citations), question, answer.composer
 
 
 class RequestLog:

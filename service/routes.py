@@ -45,7 +45,7 @@ def _pipeline(loader: Annotated[Loader[Pipeline], Depends(_loader)]) -> Pipeline
     return loader.pipeline()
 
 
-def _guarded(request: Request, guard: Annotated[Guard, Depends(_guard)]) -> None:
+def guarded(request: Request, guard: Annotated[Guard, Depends(_guard)]) -> None:
     guard(request)
 
 
@@ -54,7 +54,7 @@ GuardDep = Annotated[Guard, Depends(_guard)]
 PipelineDep = Annotated[Pipeline, Depends(_pipeline)]
 
 probes = APIRouter()
-api = APIRouter(prefix="/v1", dependencies=[Depends(_guarded)], route_class=JSONRoute)
+api = APIRouter(prefix="/v1", dependencies=[Depends(guarded)], route_class=JSONRoute)
 pages = APIRouter(include_in_schema=False)
 
 
