@@ -162,3 +162,42 @@ def test_put_over_the_document_limit__is_413_while_the_json_api_keeps_its_own(
         "/v1/ask", content=b"{" + b" " * 70_000 + b"}", headers={"Content-Type": "application/json", **AUTH}
     )
     assert r.status_code == 413 and r.json() == {"detail": "request body must be at most 64000 bytes"}
+
+
+HTML = b"""<!doctype html><html><head><title>Harbour ferry returns | Coast News</title>
+<meta property="article:published_time" content="2024-05-03T09:00:00Z">
+<script>window.track = function () { return "tracking pixel"; };</script>
+<style>.cookie { position: fixed }</style></head>
+<body><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a></nav>
+<div class="cookie-banner">We use cookies to improve your experience. Accept all cookies.</div>
+<article><h1>Harbour ferry returns</h1>
+<p>The harbour ferry service resumed on Monday after a winter of repairs.
+The council paid 4.2 million euros for a new engine and hull work.</p>
+<p>Passengers queued from six in the morning to ride the first crossing.</p>
+</article>
+<aside class="newsletter">Subscribe to our newsletter for the latest coast news.</aside>
+<footer>Copyright Coast News. All rights reserved.</footer></body></html>"""
+
+
+def test_put_html__stores_the_main_content_only_with_its_metadata_and_exact_spans(
+    writer: TestClient,
+) -> None:
+    status, body = _put(writer, "ferry.html", HTML, "text/html; charset=utf-8")
+    assert status == 200 and body["chunks"] >= 3
+    stored = _cited_spans_hold(writer, "ferry.html", "How much did the council pay for the ferry engine?")
+    assert "The council paid 4.2 million euros for a new engine" in stored
+    for boilerplate in ("cookies", "Subscribe", "tracking", "Home", "Copyright", "position"):
+        assert boilerplate not in stored
+    meta = writer.get("/v1/sources/ferry.html", headers=AUTH).json()
+    assert meta["title"] == "Harbour ferry returns" and meta["published"] == "2024-05-03"
+    assert _put(writer, "ferry.html", HTML, "text/html")[1]["unchanged"] is True
+
+
+def test_put_html_without_main_content__is_422_with_the_reason(writer: TestClient) -> None:
+    page = b"<html><head><title>Menu</title><script>var a = 1;</script></head><body><nav></nav></body></html>"
+    r = writer.put("/v1/documents/menu.html", content=page, headers={"Content-Type": "text/html", **AUTH})
+    assert (r.status_code, r.json()) == (
+        422,
+        {"detail": "cannot read the document: the HTML page has no main content"},
+    )
+    assert writer.get("/v1/sources/menu.html", headers=AUTH).status_code == 404
