@@ -142,12 +142,14 @@ def _pdf(raw: bytes) -> Extracted:
 
 
 def _docx(raw: bytes) -> Extracted:
+    import zipfile
+
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(io.BytesIO(raw))
-    except (PackageNotFoundError, ValueError, KeyError, OSError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
         raise UnreadableDocument("the DOCX file cannot be parsed") from exc
     props = document.core_properties
     # `created` is left out: it is often the template's date, not the article's

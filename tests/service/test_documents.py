@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.docfiles import docx_bytes, pdf_bytes
 from tests.service.conftest import MakeClient
 
 KEY = "s3cret"
@@ -15,6 +16,7 @@ ARTICLE = (
     "The council paid 4.2 million euros for a new engine and hull work.\n\n"
     "Passengers queued from six in the morning to ride the first crossing.\n"
 )
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TEXT = {"Content-Type": "text/plain; charset=utf-8", **AUTH}
 
 
@@ -201,3 +203,50 @@ def test_put_html_without_main_content__is_422_with_the_reason(writer: TestClien
         {"detail": "cannot read the document: the HTML page has no main content"},
     )
     assert writer.get("/v1/sources/menu.html", headers=AUTH).status_code == 404
+
+
+SENTENCES = [
+    "The harbour ferry service resumed on Monday after a winter of repairs.",
+    "The council paid 4.2 million euros for a new engine and hull work.",
+    "Passengers queued from six in the morning to ride the first crossing.",
+]
+
+
+def test_put_pdf__stores_its_text_layer_with_the_info_metadata_and_exact_spans(writer: TestClient) -> None:
+    pdf = pdf_bytes(SENTENCES, title="Harbour ferry returns", created="D:20240503090000Z")
+    status, body = _put(writer, "ferry.pdf", pdf, "application/pdf")
+    assert status == 200 and body["chunks"] == 3
+    stored = _cited_spans_hold(writer, "ferry.pdf", "How much did the council pay for the ferry engine?")
+    assert all(s in stored for s in SENTENCES)
+    meta = writer.get("/v1/sources/ferry.pdf", headers=AUTH).json()
+    assert (meta["title"], meta["published"]) == ("Harbour ferry returns", "2024-05-03")
+
+
+@pytest.mark.parametrize(
+    ("pdf", "detail"),
+    [
+        (pdf_bytes([]), "cannot read the document: the PDF has no text layer (a scan? run OCR first)"),
+        (pdf_bytes(SENTENCES, password="pw"), "cannot read the document: the PDF is encrypted"),
+        (b"%PDF-1.4\nnot really", "cannot read the document: the PDF cannot be parsed"),
+    ],
+)
+def test_put_unreadable_pdf__is_422_with_the_reason(writer: TestClient, pdf: bytes, detail: str) -> None:
+    r = writer.put("/v1/documents/x.pdf", content=pdf, headers={"Content-Type": "application/pdf", **AUTH})
+    assert (r.status_code, r.json()) == (422, {"detail": detail})
+
+
+def test_put_docx__stores_its_paragraphs_with_title_and_author_and_exact_spans(writer: TestClient) -> None:
+    docx = docx_bytes(SENTENCES, title="Harbour ferry returns", author="Ada Lovelace")
+    status, body = _put(writer, "ferry.docx", docx, DOCX)
+    assert status == 200 and body["chunks"] == 3
+    stored = _cited_spans_hold(writer, "ferry.docx", "How much did the council pay for the ferry engine?")
+    assert stored == "\n\n".join(SENTENCES)
+    meta = writer.get("/v1/sources/ferry.docx", headers=AUTH).json()
+    assert (meta["title"], meta["author"]) == ("Harbour ferry returns", "Ada Lovelace")
+    r = writer.put(
+        "/v1/documents/bad.docx", content=b"PK\x03\x04 nope", headers={"Content-Type": DOCX, **AUTH}
+    )
+    assert (r.status_code, r.json()) == (
+        422,
+        {"detail": "cannot read the document: the DOCX file cannot be parsed"},
+    )
