@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 
 from index.errors import UnreadableDocument, UnsupportedFormat
 from index.extract import CONTENT_TYPES, kind_of_content_type
@@ -40,6 +41,21 @@ def _writer(request: Request, guard: GuardDep) -> None:
     guard(request)  # rate limit and origin, as on every /v1 route
     guard.require_writer(request)
 
+
+class _AnyName(Convertor[str]):
+    """Any name, also one holding `/` or a newline (which Starlette's `path` does not match), so a
+    bad name is refused in words (422) instead of not being routed at all (404)."""
+
+    regex = r"[\s\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("document_name", _AnyName())
 
 documents = APIRouter(prefix=DOCUMENTS, dependencies=[Depends(_writer)])
 
@@ -116,7 +132,7 @@ def _remove(name: str, pipeline: Pipeline) -> DocumentRemoved:
 
 
 @documents.put(
-    "/{name:path}",
+    "/{name:document_name}",
     openapi_extra=_BODY,
     responses={**documented(*GUARDED, 413, 422), **_UNSUPPORTED},
 )
@@ -130,7 +146,7 @@ async def put_document(name: str, request: Request, pipeline: PipelineDep) -> Do
     return await run_in_threadpool(_write, name, raw, request.headers.get("content-type", ""), pipeline)
 
 
-@documents.delete("/{name:path}", responses=documented(*GUARDED, 404, 422))
+@documents.delete("/{name:document_name}", responses=documented(*GUARDED, 404, 422))
 def delete_document(name: str, pipeline: PipelineDep) -> DocumentRemoved:
     """Remove one document. Needs `Authorization: Bearer <key>`."""
     return _remove(_valid_name(name), pipeline)

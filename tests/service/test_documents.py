@@ -103,6 +103,7 @@ def test_writes__need_the_bearer_key_even_from_an_allowed_origin_or_session(make
         ("..%2Fx", 422),
         ("a\\b.txt", 422),
         ("a%01b.txt", 422),
+        ("a%0Ab.txt", 422),  # a newline: Starlette's `path` would not even route it (404)
         ("x" * 201, 422),
         ("a/b.txt", 422),
     ],
