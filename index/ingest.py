@@ -96,9 +96,10 @@ def _store(
 def ingest_document(doc: Document, store: Store, embedder: Embedder) -> IngestReport:
     """Create or replace one document; the same bytes again embed and write nothing.
 
-    Only the chunk records of `doc.source` read before the write are deleted after it: when
-    another writer commits the same name meanwhile, the manifest names one version and the
-    other's chunks are merely orphaned (swept by the next `ingest_folder`), never half-deleted.
+    Only the chunks of the version that was live before the write are deleted after it, never
+    those of another version: another writer of the same name may have added them and commit
+    after this write, and the manifest then names its version, which must be whole. A version
+    that loses such a race is merely orphaned (swept by the next `ingest_folder`).
     """
     began = time.perf_counter()
     report = IngestReport(files=1)
@@ -108,7 +109,8 @@ def ingest_document(doc: Document, store: Store, embedder: Embedder) -> IngestRe
         report.unchanged = known.chunks
     else:
         _store([doc], store, embedder, report)
-        stale = [cid for cid, (_, sha) in keys.items() if sha != doc.sha256]
+        previous = known.sha256 if known is not None and known.sha256 != doc.sha256 else None
+        stale = [cid for cid, (_, sha) in keys.items() if sha == previous]
         store.delete(stale)
         report.removed = len(stale)
     report.seconds = time.perf_counter() - began
