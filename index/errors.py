@@ -6,6 +6,9 @@ FootnoteError
 ├── StoreUnavailable — the vector store is down, frozen or damaged (HTTP: 503)
 ├── UnknownSource    — a source name that is not in the index (HTTP: 404)
 ├── InvalidFilter    — a filter that cannot be applied, e.g. an inverted date range (HTTP: 422)
+├── UnsupportedFormat  — a document sent in a format footnote does not read (HTTP: 415)
+├── UnreadableDocument — a document whose text cannot be read: empty, not UTF-8, no text layer,
+│                        encrypted, no main content (HTTP: 422; `footnote ingest`: skipped)
 └── ModelFailed      — the language model is unreachable, too slow or talks nonsense (never leaves
                        the pipeline: the answer falls back to the extractive composer)
 
@@ -22,6 +25,8 @@ __all__ = [
     "ModelFailed",
     "StoreUnavailable",
     "UnknownSource",
+    "UnreadableDocument",
+    "UnsupportedFormat",
 ]
 
 
@@ -57,6 +62,18 @@ class UnknownSource(FootnoteError):
 
 class InvalidFilter(FootnoteError):
     """Seen by API clients whose filters cannot match anything by construction."""
+
+
+class UnsupportedFormat(FootnoteError):
+    """Seen by API clients that send a document as a Content-Type footnote does not read."""
+
+
+class UnreadableDocument(FootnoteError):
+    """Seen by API clients (and in `footnote ingest`'s warnings) when a document holds no readable text."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"cannot read the document: {reason}")
+        self.reason = reason
 
 
 class ModelFailed(FootnoteError):

@@ -1,4 +1,5 @@
-"""Ingest: bring the index in line with a folder, embedding only what is new.
+"""Ingest: bring the index in line with a folder, or write or remove one document, embedding only
+what is new.
 
 Order of writes, so that a kill at any point is harmless (see index/store.py):
 1. add the new version's chunks (ids are content hashes, so old and new never collide);
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,12 +23,13 @@ import numpy as np
 
 from index.chunk import chunk_document
 from index.embed import Embedder
+from index.errors import UnknownSource
 from index.load import load_folder
 from index.repair import inspect
-from index.store import Store, text_hash
+from index.store import Store, StoredDocument, text_hash
 from index.types import Chunk, Document
 
-__all__ = ["IngestReport", "ingest_folder"]
+__all__ = ["IngestReport", "ingest_document", "ingest_folder", "remove_document"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,76 @@ class IngestReport:
         return f"{line}; repaired a damaged vector index" if self.repaired else line
 
 
+def _unchanged(doc: Document, known: StoredDocument, counts: Counter[tuple[str, str]]) -> bool:
+    """Whether `doc` is already live, every one of its chunks stored (`counts`: of chunk keys)."""
+    return known.sha256 == doc.sha256 and counts[doc.source, doc.sha256] == known.chunks
+
+
+def _store(
+    docs: list[Document],
+    store: Store,
+    embedder: Embedder,
+    report: IngestReport,
+    salvaged: dict[str, np.ndarray] | None = None,
+) -> list[Chunk]:
+    """Chunk, embed what has no stored vector yet, then write and commit each document in turn.
+
+    Returns the chunks written. Each document becomes live at its own `commit`: a failure
+    before it leaves that document's previous version served.
+    """
+    todo = [(doc, chunk_document(doc), (salvaged or {}) | store.vectors_by_text(doc.source)) for doc in docs]
+    missing = sorted(
+        {c.text for _, chunks, known_vecs in todo for c in chunks if text_hash(c.text) not in known_vecs}
+    )
+    # embed them all at once: one length-sorted pass wastes the least on padding
+    fresh = dict(zip(map(text_hash, missing), embedder.embed_batch(missing), strict=True)) if missing else {}
+    report.embedded += len(missing)
+    written: list[Chunk] = []
+    for doc, chunks, known_vecs in todo:
+        hashes = [text_hash(c.text) for c in chunks]
+        vectors = np.stack([known_vecs[h] if h in known_vecs else fresh[h] for h in hashes])
+        store.add(doc, chunks, vectors)
+        store.commit(doc, len(chunks))
+        report.stored += len(chunks)
+        report.reused += sum(1 for h in hashes if h in known_vecs)
+        written.extend(chunks)
+    return written
+
+
+def ingest_document(doc: Document, store: Store, embedder: Embedder) -> IngestReport:
+    """Create or replace one document; the same bytes again embed and write nothing.
+
+    Only the chunks of the version that was live before the write are deleted after it, never
+    those of another version: another writer of the same name may have added them and commit
+    after this write, and the manifest then names its version, which must be whole. A version
+    that loses such a race is merely orphaned (swept by the next `ingest_folder`).
+    """
+    began = time.perf_counter()
+    report = IngestReport(files=1)
+    keys = store.chunk_keys(doc.source)
+    known = store.documents().get(doc.source)
+    if known is not None and _unchanged(doc, known, Counter(keys.values())):
+        report.unchanged = known.chunks
+    else:
+        _store([doc], store, embedder, report)
+        previous = known.sha256 if known is not None and known.sha256 != doc.sha256 else None
+        stale = [cid for cid, (_, sha) in keys.items() if sha == previous]
+        store.delete(stale)
+        report.removed = len(stale)
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def remove_document(source: str, store: Store) -> int:
+    """Take one document out of the index; UnknownSource when it is not there. Returns chunks removed."""
+    if source not in store.documents():
+        raise UnknownSource(source)
+    keys = store.chunk_keys(source)
+    store.forget(source)  # the switch: from here on no snapshot serves it
+    store.delete(list(keys))
+    return len(keys)
+
+
 def ingest_folder(folder: Path, store: Store, embedder: Embedder, isolated: bool = False) -> IngestReport:
     """Make the index hold exactly the readable articles of `folder`, repairing a damaged one.
 
@@ -69,35 +142,17 @@ def ingest_folder(folder: Path, store: Store, embedder: Embedder, isolated: bool
         log.warning("the vector index was damaged: rebuilt it, reusing %d readable vectors", len(salvaged))
     manifest = store.documents()
     keys = store.chunk_keys()
-    live_counts: dict[str, int] = {}
-    for source, sha in keys.values():
-        live = manifest.get(source)
-        if live and live.sha256 == sha:
-            live_counts[source] = live_counts.get(source, 0) + 1
-
-    # chunk what changed, and find which sentences have no stored vector yet
-    todo: list[tuple[Document, list[Chunk], dict[str, np.ndarray]]] = []
+    counts = Counter(keys.values())
+    todo: list[Document] = []
     for doc in docs:
         known = manifest.get(doc.source)
-        if known and known.sha256 == doc.sha256 and live_counts.get(doc.source) == known.chunks:
+        if known is not None and _unchanged(doc, known, counts):
             report.unchanged += known.chunks
-            continue
-        todo.append((doc, chunk_document(doc), (salvaged or {}) | store.vectors_by_text(doc.source)))
-    missing = sorted(
-        {c.text for _, chunks, known_vecs in todo for c in chunks if text_hash(c.text) not in known_vecs}
-    )
-    # embed them all at once: one length-sorted pass wastes the least on padding
-    fresh = dict(zip(map(text_hash, missing), embedder.embed_batch(missing), strict=True)) if missing else {}
-    report.embedded = len(missing)
-    # store each document, then make it live
-    for doc, chunks, known_vecs in todo:
-        hashes = [text_hash(c.text) for c in chunks]
-        vectors = np.stack([known_vecs[h] if h in known_vecs else fresh[h] for h in hashes])
-        store.add(doc, chunks, vectors)
-        manifest[doc.source] = store.commit(doc, len(chunks))
-        report.stored += len(chunks)
-        report.reused += sum(1 for h in hashes if h in known_vecs)
-        keys.update({c.id: (c.source, c.doc_sha256) for c in chunks})
+        else:
+            todo.append(doc)
+    for chunk in _store(todo, store, embedder, report, salvaged):
+        keys[chunk.id] = (chunk.source, chunk.doc_sha256)
+    manifest = store.documents()
 
     present = {d.source for d in docs}
     for source in set(manifest) - present:

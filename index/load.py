@@ -1,8 +1,10 @@
-"""Load: read article files exactly as they are and read their title, author and date.
+"""Load: read article files into Documents: their stored text, title, author and date.
 
-The stored text of a file — what every citation's offsets point into — is its bytes decoded
-as UTF-8 with a leading byte order mark removed and no newline translation: a `\r\n` stays
-two characters, so `open(path, encoding="utf-8-sig", newline="").read()` gives it back.
+The stored text of a file — what every citation's offsets point into — comes from
+index/extract.py: for .txt/.md it is the bytes decoded as UTF-8 with a leading byte order mark
+removed and no newline translation (a `\r\n` stays two characters, so
+`open(path, encoding="utf-8-sig", newline="").read()` gives it back); for HTML, PDF and DOCX
+it is the extracted text, stored once at ingest.
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ from datetime import date
 from pathlib import Path
 
 from index.clean import content_spans, without_links
-from index.errors import CorpusError
+from index.errors import CorpusError, UnreadableDocument
+from index.extract import SUFFIXES, Kind, extract, kind_of_suffix
 from index.text import BYLINE, DATE_CUE, MONTHS
 from index.types import Document
 
-__all__ = ["MAX_FILE_BYTES", "SUFFIXES", "load_document", "load_folder", "parse_date"]
+__all__ = ["MAX_FILE_BYTES", "SUFFIXES", "load_document", "load_folder", "parse_date", "read_document"]
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md")
 # The seed articles are 4-9 kB and even a book-length feature stays under 1 MB, so a 20 MB
 # file is a dump or a mistake; embedding it would hold the whole ingest up for many minutes.
 MAX_FILE_BYTES = 20_000_000
@@ -109,42 +111,47 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
+def read_document(name: str, raw: bytes, kind: Kind) -> Document:
+    """The Document of one file's bytes; UnreadableDocument (with the reason) when it holds no article.
+
+    Title, author and date come from the format's metadata when it has them (HTML, PDF, DOCX),
+    else from the text's first lines.
+    """
+    extracted = extract(raw, kind)
+    text = extracted.text
+    header = _header(text)
+    title = extracted.title or _title(header)
+    spans = content_spans(text, title)
+    if not spans:
+        raise UnreadableDocument("no article text left after cleaning")
+    return Document(
+        source=name,
+        text=text,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        title=title,
+        author=extracted.author or _author(header),
+        published=extracted.published or _published(header),
+        content=tuple(spans),
+    )
+
+
 def load_document(path: Path, max_file_bytes: int = MAX_FILE_BYTES) -> Document | None:
-    """Read one file; None (with a warning naming it) when it is too big, empty, binary or not UTF-8."""
+    """Read one file; None (with a warning naming it) when it is too big, of another format or unreadable."""
     size = path.stat().st_size
     if size > max_file_bytes:  # decided before reading, so a huge file never reaches memory
         log.warning(
             "skipped %s: %s is over the %s limit per file", path.name, _size(size), _size(max_file_bytes)
         )
         return None
-    raw = path.read_bytes()
-    if b"\x00" in raw:
-        log.warning("skipped %s: binary file", path.name)
+    kind = kind_of_suffix(path.suffix)
+    if kind is None:
+        log.warning("skipped %s: not one of %s", path.name, ", ".join(SUFFIXES))
         return None
     try:
-        # "utf-8-sig" drops a leading BOM, which would otherwise open the title and hide the date
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        log.warning("skipped %s: not UTF-8 (%s)", path.name, exc.reason)
+        return read_document(path.name, path.read_bytes(), kind)
+    except UnreadableDocument as exc:
+        log.warning("skipped %s: %s", path.name, exc.reason)
         return None
-    if not text.strip():
-        log.warning("skipped %s: empty file", path.name)
-        return None
-    header = _header(text)
-    title = _title(header)
-    spans = content_spans(text, title)
-    if not spans:
-        log.warning("skipped %s: no article text left after cleaning", path.name)
-        return None
-    return Document(
-        source=path.name,
-        text=text,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        title=title,
-        author=_author(header),
-        published=_published(header),
-        content=tuple(spans),
-    )
 
 
 def _admitted(path: Path, root: Path) -> bool:
@@ -173,13 +180,16 @@ def _admitted(path: Path, root: Path) -> bool:
 
 
 def load_folder(folder: Path, max_file_bytes: int = MAX_FILE_BYTES) -> list[Document]:
-    """Load every *.txt / *.md file directly in `folder`; CorpusError when there is nothing to load."""
+    """Load every article file (.txt, .md, .html, .pdf, .docx) directly in `folder`.
+
+    CorpusError when there is nothing to load.
+    """
     if not folder.is_dir():
         raise CorpusError(f"corpus folder not found: {folder}")
     root = folder.resolve()
     paths = [p for p in sorted(folder.iterdir()) if _admitted(p, root)]
     if not paths:
-        raise CorpusError(f"no .txt or .md files in {folder}")
+        raise CorpusError(f"no article files ({', '.join(SUFFIXES)}) in {folder}")
     docs = [d for d in (load_document(p, max_file_bytes) for p in paths) if d is not None]
     if not docs:
         raise CorpusError(f"no readable article in {folder}: every file was skipped")

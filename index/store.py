@@ -267,10 +267,10 @@ class Store:
                 out.append(chunk_from_metadata(text, meta, cid))
         return out
 
-    def chunk_keys(self) -> dict[str, tuple[str, str]]:
-        """id -> (source, doc_sha256) for every chunk record."""
+    def chunk_keys(self, source: str | None = None) -> dict[str, tuple[str, str]]:
+        """id -> (source, doc_sha256) for every chunk record (of `source` only, when given)."""
         out: dict[str, tuple[str, str]] = {}
-        for got in self._pages(["metadatas"]):
+        for got in self._pages(["metadatas"], where={"source": source} if source is not None else None):
             for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
                 out[cid] = (str(meta["source"]), str(meta["doc_sha256"]))
         return out

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from service.documents import DOCUMENTS, documents
 from service.guard import Guard
 from service.handlers import add_error_handlers
 from service.loader import Loader
@@ -43,11 +44,13 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST"],  # not PUT / DELETE: document writes are no browser's
             allow_headers=["Content-Type", "Authorization"],
             expose_headers=["Retry-After", "X-Request-ID"],
         )
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, limit=settings.max_body_bytes, prefixes={DOCUMENTS: settings.max_document_bytes}
+    )
     app.add_middleware(HeadAsGet)
     app.add_middleware(TrustedHosts, hosts=settings.hosts)
     app.add_middleware(SecurityHeaders)
@@ -59,6 +62,6 @@ def create_app(
         questions=settings.log_questions,
     )
     add_error_handlers(app)
-    for router in (probes, api, openai_api, pages):
+    for router in (probes, api, openai_api, documents, pages):
         app.include_router(router)
     return app

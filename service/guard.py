@@ -83,6 +83,21 @@ class Guard:
         return scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), self.api_key)
 
     # -- the checks ---------------------------------------------------------------------
+    def require_writer(self, request: Request) -> None:
+        """A document write: 403 with no key configured, else the Bearer key itself (401).
+
+        Neither a listed origin nor the demo page's session is enough: writes change what every
+        reader is told, and both of those are doors for readers.
+        """
+        if self.api_key is None:
+            raise HTTPException(403, "document writes are disabled: set FOOTNOTE_API_KEY")
+        if not self._bearer_ok(request):
+            raise HTTPException(
+                401,
+                "a valid API key is required: Authorization: Bearer <key>",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
     def _own(self, request: Request, origin: str) -> bool:
         # our own page: the origin names the host the request was sent to (already checked
         # against the served hosts); the scheme is left out, since a TLS proxy changes it

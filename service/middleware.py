@@ -90,21 +90,27 @@ class HeadAsGet:
 class BodyLimit:
     """Refuse request bodies over a size limit with 413, declared or streamed (chunked).
 
-    The body is read here, up to the limit, before anything parses it, then handed on whole:
-    a limit raised from inside the app's own reading would surface as a parse error (400).
+    `limit` holds for every path but those under a prefix of `prefixes`, which have their own
+    (documents are files of megabytes, JSON questions a few kB). The body is read here, up to
+    the limit, before anything parses it, then handed on whole: a limit raised from inside the
+    app's own reading would surface as a parse error (400).
     FastAPI's own `max_body_size` answers in plain text for a declared length, so it is not used.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, prefixes: dict[str, int] | None = None) -> None:
+        self.app, self.limit, self.prefixes = app, limit, prefixes or {}
+
+    def _limit(self, path: str) -> int:
+        return next((n for prefix, n in self.prefixes.items() if path.startswith(prefix)), self.limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope["path"])
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, receive, send)
+        if declared.isdigit() and int(declared) > limit:
+            await self._refuse(limit, scope, receive, send)
             return
         parts: list[bytes] = []
         size = 0
@@ -114,8 +120,8 @@ class BodyLimit:
                 return
             parts.append(message.get("body", b""))
             size += len(parts[-1])
-            if size > self.limit:
-                await self._refuse(scope, receive, send)
+            if size > limit:
+                await self._refuse(limit, scope, receive, send)
                 return
             if not message.get("more_body", False):
                 break
@@ -131,6 +137,6 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = f"request body must be at most {self.limit} bytes"
+    async def _refuse(self, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"request body must be at most {limit} bytes"
         await JSONResponse({"detail": detail}, status_code=413)(scope, receive, send)

@@ -66,7 +66,9 @@ def test_load_folder__skips_bad_files_with_a_warning_naming_them(
 def test_load_folder__missing_or_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match="corpus folder not found"):
         load_folder(tmp_path / "nope")
-    with pytest.raises(CorpusError, match=r"no \.txt or \.md files in"):
+    with pytest.raises(
+        CorpusError, match=r"no article files \(\.txt, \.md, \.html, \.htm, \.pdf, \.docx\) in"
+    ):
         load_folder(tmp_path)
 
 
