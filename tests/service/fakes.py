@@ -55,3 +55,11 @@ BRIDGE = article(
     "The council voted to rebuild the bridge with steel.",
 )
 CORPUS = FakeCorpus(BRIDGE)
+
+
+def many_sentences(n: int, words: int) -> list[Chunk]:
+    """`n` distinct sentences about the bridge, `words` words each, sharing no other word."""
+    return article(
+        "many.txt",
+        *(" ".join(["Bridge", *(f"w{i}x{j}" for j in range(words - 1))]) + "." for i in range(n)),
+    )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from index.types import Chunk
 from service.compose import MAX_SENTENCES, WORD_BUDGET, Draft, ExtractiveComposer
-from tests.service.fakes import BRIDGE, CORPUS, FakeCorpus, article, hits, texts
+from tests.service.fakes import BRIDGE, CORPUS, FakeCorpus, article, hits, many_sentences, texts
 
 
 def test_compose__abstains_naming_what_the_sources_do_not_mention() -> None:
@@ -56,22 +55,14 @@ def test_compose__says_who_he_is_before_an_anaphoric_sentence() -> None:
     assert support.chunk == lead_in and (support.title, support.published) == ("Bridge", "2024-05-06")
 
 
-def _many(n: int, words: int) -> list[Chunk]:
-    """`n` distinct sentences about the bridge, `words` words each, sharing no other word."""
-    return article(
-        "many.txt",
-        *(" ".join(["Bridge", *(f"w{i}x{j}" for j in range(words - 1))]) + "." for i in range(n)),
-    )
-
-
 def test_compose__says_at_most_max_sentences() -> None:
-    many = _many(MAX_SENTENCES + 3, words=4)
+    many = many_sentences(MAX_SENTENCES + 3, words=4)
     draft = ExtractiveComposer(FakeCorpus(many)).compose("Tell me about the bridge?", hits(many))
     assert len(draft.sentences) == MAX_SENTENCES
 
 
 def test_compose__stops_adding_sentences_at_the_word_budget() -> None:
-    many = _many(MAX_SENTENCES + 3, words=WORD_BUDGET // 2)
+    many = many_sentences(MAX_SENTENCES + 3, words=WORD_BUDGET // 2)
     draft = ExtractiveComposer(FakeCorpus(many)).compose("Tell me about the bridge?", hits(many))
     assert sum(len(t.split()) for t in texts(draft)) <= WORD_BUDGET
     assert len(draft.sentences) == 2  # a third of the same length would overrun the budget
@@ -79,7 +70,7 @@ def test_compose__stops_adding_sentences_at_the_word_budget() -> None:
 
 @pytest.mark.parametrize("extra", [1, 10])
 def test_compose__says_one_best_sentence_even_over_the_word_budget(extra: int) -> None:
-    (long,) = _many(1, words=WORD_BUDGET + extra)
+    (long,) = many_sentences(1, words=WORD_BUDGET + extra)
     draft = ExtractiveComposer(FakeCorpus([long])).compose("Tell me about the bridge?", hits([long]))
     assert texts(draft) == [long.text]
 
@@ -93,6 +84,6 @@ def test_compose__says_a_fact_repeated_across_articles_once() -> None:
 
 
 def test_compose__orders_sentences_as_the_article_tells_them() -> None:
-    many = _many(MAX_SENTENCES, words=4)
+    many = many_sentences(MAX_SENTENCES, words=4)
     draft = ExtractiveComposer(FakeCorpus(many)).compose("Tell me about the bridge?", hits(many[::-1]))
     assert texts(draft) == [c.text for c in many]

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.types import Chunk
 from service.compose import Draft
 from service.learned import MAX_SENTENCES, WORD_BUDGET, LearnedComposer
 from service.select import ANSWER_FEATURES, FEATURES, Selector
-from tests.service.fakes import BRIDGE, CORPUS, FakeCorpus, article, hits, texts
+from tests.service.fakes import BRIDGE, CORPUS, FakeCorpus, article, hits, many_sentences, texts
 
 
 def stub(threshold: float, second_ratio: float, intercept: float, **weights: float) -> Selector:
@@ -66,29 +65,21 @@ def test_compose__says_who_he_is_before_an_anaphoric_sentence() -> None:
     assert support.chunk == lead_in and (support.title, support.published) == ("Bridge", "2024-05-06")
 
 
-def _many(n: int, words: int) -> list[Chunk]:
-    """`n` distinct sentences about the bridge, `words` words each, sharing no other word."""
-    return article(
-        "many.txt",
-        *(" ".join(["Bridge", *(f"w{i}x{j}" for j in range(words - 1))]) + "." for i in range(n)),
-    )
-
-
 def test_compose__says_at_most_max_sentences() -> None:
-    many = _many(MAX_SENTENCES + 3, words=4)
+    many = many_sentences(MAX_SENTENCES + 3, words=4)
     draft = LearnedComposer(FakeCorpus(many), COVERAGE).compose("Tell me about the bridge?", hits(many))
     assert len(draft.sentences) == MAX_SENTENCES
 
 
 def test_compose__stops_adding_sentences_at_the_word_budget() -> None:
-    many = _many(MAX_SENTENCES + 3, words=WORD_BUDGET // 2 + 1)
+    many = many_sentences(MAX_SENTENCES + 3, words=WORD_BUDGET // 2 + 1)
     draft = LearnedComposer(FakeCorpus(many), COVERAGE).compose("Tell me about the bridge?", hits(many))
     assert len(draft.sentences) == 1  # a second of the same length would overrun the budget
 
 
 @pytest.mark.parametrize("extra", [1, 10])
 def test_compose__says_one_best_sentence_even_over_the_word_budget(extra: int) -> None:
-    (long,) = _many(1, words=WORD_BUDGET + extra)
+    (long,) = many_sentences(1, words=WORD_BUDGET + extra)
     draft = LearnedComposer(FakeCorpus([long]), COVERAGE).compose("Tell me about the bridge?", hits([long]))
     assert texts(draft) == [long.text]
 
@@ -102,13 +93,13 @@ def test_compose__says_a_fact_repeated_across_articles_once() -> None:
 
 
 def test_compose__orders_sentences_as_the_article_tells_them() -> None:
-    many = _many(MAX_SENTENCES, words=4)
+    many = many_sentences(MAX_SENTENCES, words=4)
     draft = LearnedComposer(FakeCorpus(many), COVERAGE).compose("Tell me about the bridge?", hits(many[::-1]))
     assert texts(draft) == [c.text for c in many]
 
 
 def test_compose__says_at_most_two_sentences() -> None:
-    many = _many(4, words=4)
+    many = many_sentences(4, words=4)
     draft = LearnedComposer(FakeCorpus(many), COVERAGE).compose("Tell me about the bridge?", hits(many))
     assert len(draft.sentences) == 2
 
