@@ -17,6 +17,7 @@ COPY pyproject.toml README.md ./
 COPY index ./index
 COPY service ./service
 COPY eval ./eval
+COPY footnote ./footnote
 RUN pip install .
 
 COPY seeds ./seeds

@@ -37,8 +37,8 @@ serve: install
 	$(BIN)/footnote serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check index service eval tests
-	$(BIN)/ruff format --check index service eval tests
+	$(BIN)/ruff check footnote index service eval tests
+	$(BIN)/ruff format --check footnote index service eval tests
 	$(BIN)/mypy
 
 unit: install
@@ -52,13 +52,13 @@ eval: ingest  ## the grounded-answer gates: the seeds, then held-out SQuAD artic
 test: lint unit eval  ## everything CI runs
 
 train: install  ## refit eval/selector.json on the SQuAD training articles (same bytes for the same data)
-	$(PY) -m eval.train
+	$(PY) -m footnote.eval.train
 
 squad: install  ## rebuild the held-out SQuAD corpus and dataset under eval/squad/
-	$(PY) -m eval.squad
+	$(PY) -m footnote.eval.squad
 
 bench: ingest  ## print speed and memory figures (not a test)
-	$(PY) -m eval.bench
+	$(PY) -m footnote.eval.bench
 
 clean:
 	rm -rf .footnote reports .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""Agreement of a judge with hand labels: `python -m eval.agreement [--pairs F] [--json]`.
+"""Agreement of a judge with hand labels: `python -m footnote.eval.agreement [--pairs F] [--json]`.
 
 `eval/judge_pairs.jsonl` holds (premise, hypothesis, supported, kind) pairs labelled by hand:
 premises are sentences of the seed articles, about half the hypotheses deliberately wrong.
@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from eval.judge import Judge, load_judge
+from footnote.eval.judge import Judge, load_judge
 
 __all__ = ["agreement", "load_pairs"]
 

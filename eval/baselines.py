@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from index.types import Hit
-from service.compose import Draft, DraftSentence
+from footnote.index.types import Hit
+from footnote.service.compose import Draft, DraftSentence
 
 __all__ = ["TopTwoComposer"]
 

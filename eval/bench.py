@@ -15,17 +15,17 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.harness import load_dataset, percentile
-from index.chunk import chunk_document
-from index.clean import content_spans
-from index.embed import OnnxEmbedder, SentenceTransformerEmbedder
-from index.ingest import ingest_folder
-from index.load import load_folder
-from index.snapshot import load_snapshot
-from index.store import Store, open_client
-from index.types import Chunk, Document
-from service.pipeline import Pipeline
-from service.settings import Settings
+from footnote.eval.harness import load_dataset, percentile
+from footnote.index.chunk import chunk_document
+from footnote.index.clean import content_spans
+from footnote.index.embed import OnnxEmbedder, SentenceTransformerEmbedder
+from footnote.index.ingest import ingest_folder
+from footnote.index.load import load_folder
+from footnote.index.snapshot import load_snapshot
+from footnote.index.store import Store, open_client
+from footnote.index.types import Chunk, Document
+from footnote.service.pipeline import Pipeline
+from footnote.service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from eval.chart import metrics_svg
-from eval.judge import Judge, load_judge
-from index.errors import FootnoteError
-from index.types import Filters, Hit
-from service.settings import Settings
-from service.types import Answer
+from footnote.eval.chart import metrics_svg
+from footnote.eval.judge import Judge, load_judge
+from footnote.index.errors import FootnoteError
+from footnote.index.types import Filters, Hit
+from footnote.service.settings import Settings
+from footnote.service.types import Answer
 
 __all__ = ["Item", "evaluate", "gate", "load_dataset", "run_cli"]
 
@@ -270,9 +270,9 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ingest(corpus: Path, settings: Settings) -> None:
-    from index.embed import OnnxEmbedder
-    from index.ingest import ingest_folder
-    from index.store import Store, open_client
+    from footnote.index.embed import OnnxEmbedder
+    from footnote.index.ingest import ingest_folder
+    from footnote.index.store import Store, open_client
 
     store = Store(open_client(str(settings.data_dir), None), settings.namespace)
     report = ingest_folder(corpus, store, OnnxEmbedder(settings.model_cache))
@@ -280,13 +280,13 @@ def _ingest(corpus: Path, settings: Settings) -> None:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from service.pipeline import build_pipeline
+    from footnote.service.pipeline import build_pipeline
 
     items = load_dataset(args.dataset)
     pipeline = build_pipeline(settings)
     if getattr(args, "composer", None) == "top2":
-        from eval.baselines import TopTwoComposer
-        from service.pipeline import Pipeline
+        from footnote.eval.baselines import TopTwoComposer
+        from footnote.service.pipeline import Pipeline
 
         top2 = TopTwoComposer()
         pipeline = Pipeline(

@@ -1,6 +1,6 @@
 """Turn SQuAD 2.0 articles into a footnote corpus folder and an eval dataset.
 
-`python -m eval.squad` writes the held-out (test) articles of `eval/squad/split.json` to
+`python -m footnote.eval.squad` writes the held-out (test) articles of `eval/squad/split.json` to
 `eval/squad/corpus/` (one .txt per article: a title line, then the paragraphs separated by
 blank lines) and their questions to `eval/squad/heldout.jsonl`; the training articles go the
 same way to a git-ignored folder for `eval/train.py`. It checks that footnote's loader and
@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from index.chunk import chunk_document
-from index.load import load_document
+from footnote.index.chunk import chunk_document
+from footnote.index.load import load_document
 
 __all__ = ["DATA", "SPLIT", "Question", "load_split", "squad_questions", "write_corpus", "write_dataset"]
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parent  # resolved: footnote/eval is a link to eval/
 DATA = HERE.parent.parent / "shared" / "data" / "squad2-train-10-articles.json.gz"
 SPLIT = HERE / "squad" / "split.json"
 CORPUS = HERE / "squad" / "corpus"

@@ -1,4 +1,4 @@
-"""Fit the answer selector on the SQuAD training articles: `python -m eval.train` (`make train`).
+"""Fit the answer selector on the SQuAD training articles: `python -m footnote.eval.train` (`make train`).
 
 1. The training articles of eval/squad/split.json are written as a corpus and ingested into a
    git-ignored index (`.footnote/train/`), so candidates come from the real retriever.
@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from eval.squad import Question, load_split, write_corpus
-from service.select import ANSWER_FEATURES, FEATURES, answer_features, features
+from footnote.eval.squad import Question, load_split, write_corpus
+from footnote.service.select import ANSWER_FEATURES, FEATURES, answer_features, features
 
 __all__ = ["Example", "fit", "main"]
 
@@ -54,11 +54,11 @@ class Example:
 
 def _snapshot() -> tuple[Any, Any, Any]:
     """The training articles' index (built by footnote's own ingest; unchanged files are skipped)."""
-    from index.embed import OnnxEmbedder
-    from index.ingest import ingest_folder
-    from index.snapshot import load_snapshot
-    from index.store import Store, open_client
-    from service.settings import Settings
+    from footnote.index.embed import OnnxEmbedder
+    from footnote.index.ingest import ingest_folder
+    from footnote.index.snapshot import load_snapshot
+    from footnote.index.store import Store, open_client
+    from footnote.service.settings import Settings
 
     store = Store(open_client(str(CACHE / "data"), None), "train")
     embedder = OnnxEmbedder(Settings().model_cache)
@@ -73,7 +73,7 @@ def retrieve(questions: Sequence[Question], snapshot: Any, store: Any, embedder:
     questions get another 20th candidate), so the candidates are data, committed, and a fit from
     them is reproducible to the byte; refresh them deliberately with `--retrieve`.
     """
-    from index.retrieve import Retriever
+    from footnote.index.retrieve import Retriever
 
     retriever = Retriever(snapshot, store, embedder)
     row = {c.id: i for i, c in enumerate(snapshot.chunks)}
@@ -91,7 +91,7 @@ def retrieve(questions: Sequence[Question], snapshot: Any, store: Any, embedder:
 
 def examples(refresh: bool = False) -> list[Example]:
     """Every training question with its retrieved candidates, featurised and labelled."""
-    from index.types import Hit
+    from footnote.index.types import Hit
 
     questions = write_corpus(load_split()["train"], CACHE / "corpus")
     snapshot, store, embedder = _snapshot()

@@ -12,8 +12,8 @@ import hashlib
 import re
 from collections.abc import Iterator
 
-from index.text import MONTH_ABBREVIATIONS
-from index.types import Chunk, Document
+from footnote.index.text import MONTH_ABBREVIATIONS
+from footnote.index.types import Chunk, Document
 
 __all__ = ["chunk_document", "split_sentences"]
 

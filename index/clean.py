@@ -22,8 +22,8 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from index.text import BYLINE, DATE_CUE
-from index.types import Span
+from footnote.index.text import BYLINE, DATE_CUE
+from footnote.index.types import Span
 
 __all__ = ["content_spans", "without_links"]
 

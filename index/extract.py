@@ -17,7 +17,7 @@ from datetime import datetime
 from email.message import Message
 from typing import Literal
 
-from index.errors import UnreadableDocument, UnsupportedFormat
+from footnote.index.errors import UnreadableDocument, UnsupportedFormat
 
 __all__ = [
     "CONTENT_TYPES",

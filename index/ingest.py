@@ -21,13 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from index.chunk import chunk_document
-from index.embed import Embedder
-from index.errors import UnknownSource
-from index.load import load_folder
-from index.repair import inspect
-from index.store import Store, StoredDocument, text_hash
-from index.types import Chunk, Document
+from footnote.index.chunk import chunk_document
+from footnote.index.embed import Embedder
+from footnote.index.errors import UnknownSource
+from footnote.index.load import load_folder
+from footnote.index.repair import inspect
+from footnote.index.store import Store, StoredDocument, text_hash
+from footnote.index.types import Chunk, Document
 
 __all__ = ["IngestReport", "ingest_document", "ingest_folder", "remove_document"]
 

@@ -15,11 +15,11 @@ import re
 from datetime import date
 from pathlib import Path
 
-from index.clean import content_spans, without_links
-from index.errors import CorpusError, UnreadableDocument
-from index.extract import SUFFIXES, Kind, extract, kind_of_suffix
-from index.text import BYLINE, DATE_CUE, MONTHS
-from index.types import Document
+from footnote.index.clean import content_spans, without_links
+from footnote.index.errors import CorpusError, UnreadableDocument
+from footnote.index.extract import SUFFIXES, Kind, extract, kind_of_suffix
+from footnote.index.text import BYLINE, DATE_CUE, MONTHS
+from footnote.index.types import Document
 
 __all__ = ["MAX_FILE_BYTES", "SUFFIXES", "load_document", "load_folder", "parse_date", "read_document"]
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import StoreUnavailable
-from index.store import Store
+from footnote.index.errors import StoreUnavailable
+from footnote.index.store import Store
 
 __all__ = ["inspect"]
 
@@ -40,7 +40,7 @@ def inspect(store: Store, isolated: bool = False) -> dict[str, np.ndarray] | Non
         return _inspect_here(store)
     with tempfile.TemporaryDirectory(prefix="footnote-repair-") as tmp:
         saved = Path(tmp) / "vectors.npz"
-        cmd = [sys.executable, "-m", "index.repair", store.path, store.namespace, str(store.timeout)]
+        cmd = [sys.executable, "-m", "footnote.index.repair", store.path, store.namespace, str(store.timeout)]
         child = subprocess.run([*cmd, str(saved)], capture_output=True, text=True)
         if child.returncode == 0:
             return None

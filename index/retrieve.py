@@ -11,12 +11,12 @@ import logging
 
 import numpy as np
 
-from index.embed import Embedder
-from index.errors import StoreUnavailable
-from index.snapshot import Snapshot
-from index.store import Store
-from index.tokenize import tokenize
-from index.types import Chunk, Filters, Hit
+from footnote.index.embed import Embedder
+from footnote.index.errors import StoreUnavailable
+from footnote.index.snapshot import Snapshot
+from footnote.index.store import Store
+from footnote.index.tokenize import tokenize
+from footnote.index.types import Chunk, Filters, Hit
 
 __all__ = ["Retriever"]
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from index.errors import IndexNotReady, UnknownSource
-from index.store import Store, StoredDocument
-from index.tokenize import tokenize
-from index.types import Chunk, Filters, Hit
+from footnote.index.errors import IndexNotReady, UnknownSource
+from footnote.index.store import Store, StoredDocument
+from footnote.index.tokenize import tokenize
+from footnote.index.types import Chunk, Filters, Hit
 
 __all__ = ["Snapshot", "load_snapshot"]
 

@@ -33,9 +33,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from index.bounded import Bounded
-from index.errors import FootnoteError, StoreUnavailable
-from index.types import Chunk, Document
+from footnote.index.bounded import Bounded
+from footnote.index.errors import FootnoteError, StoreUnavailable
+from footnote.index.types import Chunk, Document
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from index.text import collapse_acronyms, expand_month_abbreviations, without_zero_width
+from footnote.index.text import collapse_acronyms, expand_month_abbreviations, without_zero_width
 
 __all__ = ["STOPWORDS", "content_terms", "stem_words", "tokenize"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from index.errors import InvalidFilter
+from footnote.index.errors import InvalidFilter
 
 __all__ = ["Chunk", "Document", "Filters", "Hit", "Span"]
 

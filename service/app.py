@@ -8,17 +8,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from service.documents import DOCUMENTS, documents
-from service.guard import Guard
-from service.handlers import add_error_handlers
-from service.loader import Loader
-from service.metrics import Metrics
-from service.middleware import BodyLimit, HeadAsGet, SecurityHeaders, TrustedHosts
-from service.openai_api import openai_api
-from service.pipeline import Pipeline, build_pipeline
-from service.requestlog import RequestLog
-from service.routes import api, pages, probes
-from service.settings import Settings
+from footnote.service.documents import DOCUMENTS, documents
+from footnote.service.guard import Guard
+from footnote.service.handlers import add_error_handlers
+from footnote.service.loader import Loader
+from footnote.service.metrics import Metrics
+from footnote.service.middleware import BodyLimit, HeadAsGet, SecurityHeaders, TrustedHosts
+from footnote.service.openai_api import openai_api
+from footnote.service.pipeline import Pipeline, build_pipeline
+from footnote.service.requestlog import RequestLog
+from footnote.service.routes import api, pages, probes
+from footnote.service.settings import Settings
 
 __all__ = ["create_app"]
 

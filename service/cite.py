@@ -7,8 +7,8 @@ text, so a chunk that no longer matches it (or whose document is gone) is caught
 
 from __future__ import annotations
 
-from service.compose import Draft
-from service.types import Answer, Citation, Sentence
+from footnote.service.compose import Draft
+from footnote.service.types import Answer, Citation, Sentence
 
 __all__ = ["cite"]
 

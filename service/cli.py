@@ -11,17 +11,17 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from index.errors import FootnoteError
-from service.schemas import describe_error
-from service.settings import Settings
+from footnote.index.errors import FootnoteError
+from footnote.service.schemas import describe_error
+from footnote.service.settings import Settings
 
 __all__ = ["main"]
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from index.embed import OnnxEmbedder
-    from index.ingest import ingest_folder
-    from index.store import Store, open_client
+    from footnote.index.embed import OnnxEmbedder
+    from footnote.index.ingest import ingest_folder
+    from footnote.index.store import Store, open_client
 
     timeout = settings.store_timeout_seconds
     client = open_client(str(settings.data_dir), settings.chroma_url, timeout)
@@ -33,8 +33,8 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from service.pipeline import build_pipeline
-    from service.schemas import AskRequest
+    from footnote.service.pipeline import build_pipeline
+    from footnote.service.schemas import AskRequest
 
     request = AskRequest(question=args.question)
     answer = build_pipeline(settings).ask(request.question)
@@ -52,8 +52,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from service.app import create_app
-    from service.requestlog import LOG
+    from footnote.service.app import create_app
+    from footnote.service.requestlog import LOG
 
     # The request log is the access log: one line each, as it is (a JSON line stays parseable).
     handler = logging.StreamHandler()
@@ -67,7 +67,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from eval.harness import run_cli
+    from footnote.eval.harness import run_cli
 
     if args.composer in ("extractive", "learned"):
         settings = settings.model_copy(update={"composer": args.composer})

@@ -13,11 +13,11 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from index.text import MONTHS
-from index.tokenize import content_terms
-from index.types import Chunk, Hit
-from service.select import FRAME
-from service.types import Dropped
+from footnote.index.text import MONTHS
+from footnote.index.tokenize import content_terms
+from footnote.index.types import Chunk, Hit
+from footnote.service.select import FRAME
+from footnote.service.types import Dropped
 
 __all__ = ["Composer", "Draft", "DraftSentence", "ExtractiveComposer"]
 

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from index.tokenize import content_terms
+from footnote.index.tokenize import content_terms
 
 __all__ = ["Condensed", "condense"]
 

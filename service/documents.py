@@ -18,14 +18,14 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 
-from index.errors import UnreadableDocument, UnsupportedFormat
-from index.extract import CONTENT_TYPES, kind_of_content_type
-from index.ingest import ingest_document, remove_document
-from index.load import read_document
-from service.handlers import GUARDED, documented
-from service.pipeline import Pipeline
-from service.routes import GuardDep, PipelineDep
-from service.schemas import ErrorBody
+from footnote.index.errors import UnreadableDocument, UnsupportedFormat
+from footnote.index.extract import CONTENT_TYPES, kind_of_content_type
+from footnote.index.ingest import ingest_document, remove_document
+from footnote.index.load import read_document
+from footnote.service.handlers import GUARDED, documented
+from footnote.service.pipeline import Pipeline
+from footnote.service.routes import GuardDep, PipelineDep
+from footnote.service.schemas import ErrorBody
 
 __all__ = ["DOCUMENTS", "DocumentRemoved", "DocumentWritten", "documents"]
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from index.chunk import split_sentences
-from index.errors import ModelFailed
-from index.types import Hit
-from service.compose import Draft, DraftSentence
-from service.llm import Chat
-from service.types import MARKER, Dropped
+from footnote.index.chunk import split_sentences
+from footnote.index.errors import ModelFailed
+from footnote.index.types import Hit
+from footnote.service.compose import Draft, DraftSentence
+from footnote.service.llm import Chat
+from footnote.service.types import MARKER, Dropped
 
 __all__ = ["NO_ANSWER", "SYSTEM_PROMPT", "GenerativeComposer"]
 

@@ -33,7 +33,7 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from service.settings import Settings
+from footnote.service.settings import Settings
 
 __all__ = ["SESSION_COOKIE", "Guard"]
 

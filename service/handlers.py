@@ -13,8 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from index.errors import FootnoteError, IndexNotReady, InvalidFilter, StoreUnavailable, UnknownSource
-from service.schemas import ErrorBody, describe_error
+from footnote.index.errors import FootnoteError, IndexNotReady, InvalidFilter, StoreUnavailable, UnknownSource
+from footnote.service.schemas import ErrorBody, describe_error
 
 __all__ = ["GUARDED", "add_error_handlers", "documented", "error_status"]
 

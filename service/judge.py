@@ -21,9 +21,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.text import collapse_acronyms
-from index.tokenize import STOPWORDS, stem_words
-from service.types import MARKER
+from footnote.index.text import collapse_acronyms
+from footnote.index.tokenize import STOPWORDS, stem_words
+from footnote.service.types import MARKER
 
 __all__ = ["NEGATIONS", "Judge", "entails", "unsupported", "without_markers"]
 

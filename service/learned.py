@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.tokenize import content_terms
-from index.types import Hit
-from service.compose import ANAPHOR, Corpus, Draft, DraftSentence, overlap, unknown_names
-from service.select import FRAME, Selector, features, question_terms
+from footnote.index.tokenize import content_terms
+from footnote.index.types import Hit
+from footnote.service.compose import ANAPHOR, Corpus, Draft, DraftSentence, overlap, unknown_names
+from footnote.service.select import FRAME, Selector, features, question_terms
 
 __all__ = ["LearnedComposer"]
 

@@ -10,7 +10,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Protocol, cast
 
-from index.errors import ModelFailed
+from footnote.index.errors import ModelFailed
 
 if TYPE_CHECKING:
     from openai import OpenAI

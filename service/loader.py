@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from index.errors import FootnoteError, IndexNotReady
+from footnote.index.errors import FootnoteError, IndexNotReady
 
 __all__ = ["Checkable", "Loader", "Readiness"]
 

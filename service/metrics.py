@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 if TYPE_CHECKING:
-    from service.pipeline import Pipeline
+    from footnote.service.pipeline import Pipeline
 
 __all__ = ["OUTCOMES", "Metrics"]
 

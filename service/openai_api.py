@@ -22,14 +22,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sse_starlette import EventSourceResponse
 
-from index.errors import FootnoteError
-from service.handlers import GUARDED, documented, error_status
-from service.jsonroute import JSONRoute
-from service.requestlog import record_answer
-from service.routes import PipelineDep, guarded
-from service.schemas import AskRequest, Turn, describe_error
-from service.stream import events
-from service.types import Answer, Citation
+from footnote.index.errors import FootnoteError
+from footnote.service.handlers import GUARDED, documented, error_status
+from footnote.service.jsonroute import JSONRoute
+from footnote.service.requestlog import record_answer
+from footnote.service.routes import PipelineDep, guarded
+from footnote.service.schemas import AskRequest, Turn, describe_error
+from footnote.service.stream import events
+from footnote.service.types import Answer, Citation
 
 __all__ = ["ChatCompletion", "ChatRequest", "ModelList", "OpenAIError", "openai_api"]
 

@@ -9,21 +9,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from index.embed import Embedder, OnnxEmbedder
-from index.errors import ModelFailed, UnknownSource
-from index.retrieve import Retriever
-from index.snapshot import Snapshot, load_snapshot
-from index.store import Generation, Store, open_client
-from index.text import without_zero_width
-from index.types import Filters, Hit
-from service.cite import cite
-from service.compose import Composer, Draft, ExtractiveComposer
-from service.condense import condense
-from service.generate import GenerativeComposer
-from service.llm import OpenAIChat
-from service.settings import Settings
-from service.types import Answer
-from service.verify import verify
+from footnote.index.embed import Embedder, OnnxEmbedder
+from footnote.index.errors import ModelFailed, UnknownSource
+from footnote.index.retrieve import Retriever
+from footnote.index.snapshot import Snapshot, load_snapshot
+from footnote.index.store import Generation, Store, open_client
+from footnote.index.text import without_zero_width
+from footnote.index.types import Filters, Hit
+from footnote.service.cite import cite
+from footnote.service.compose import Composer, Draft, ExtractiveComposer
+from footnote.service.condense import condense
+from footnote.service.generate import GenerativeComposer
+from footnote.service.llm import OpenAIChat
+from footnote.service.settings import Settings
+from footnote.service.types import Answer
+from footnote.service.verify import verify
 
 __all__ = ["Pipeline", "build_pipeline"]
 
@@ -206,7 +206,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
 
 def _learned(snapshot: Snapshot) -> Composer:
-    from service.learned import LearnedComposer  # reads eval/selector.json once, on first use
+    from footnote.service.learned import LearnedComposer  # reads eval/selector.json once, on first use
 
     return LearnedComposer(snapshot)
 

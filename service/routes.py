@@ -13,17 +13,17 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sse_starlette import EventSourceResponse
 
-from service.guard import Guard
-from service.handlers import GUARDED, documented
-from service.jsonroute import JSONRoute
-from service.loader import Loader
-from service.metrics import FORBIDDEN, Metrics
-from service.pipeline import Pipeline
-from service.requestlog import record_answer
-from service.schemas import AskRequest, SourceList, SourceText
-from service.stream import events
-from service.types import Answer
-from service.widget import demo_page, widget_script
+from footnote.service.guard import Guard
+from footnote.service.handlers import GUARDED, documented
+from footnote.service.jsonroute import JSONRoute
+from footnote.service.loader import Loader
+from footnote.service.metrics import FORBIDDEN, Metrics
+from footnote.service.pipeline import Pipeline
+from footnote.service.requestlog import record_answer
+from footnote.service.schemas import AskRequest, SourceList, SourceText
+from footnote.service.stream import events
+from footnote.service.types import Answer
+from footnote.service.widget import demo_page, widget_script
 
 __all__ = ["api", "pages", "probes"]
 

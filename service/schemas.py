@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from index.types import Filters
+from footnote.index.types import Filters
 
 __all__ = [
     "MAX_QUESTION_CHARS",

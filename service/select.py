@@ -21,9 +21,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from index.text import MONTHS
-from index.tokenize import content_terms, tokenize
-from index.types import Chunk, Hit
+from footnote.index.text import MONTHS
+from footnote.index.tokenize import content_terms, tokenize
+from footnote.index.types import Chunk, Hit
 
 __all__ = ["FEATURES", "Context", "Selector", "features", "question_terms"]
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
-from service.types import Answer
+from footnote.service.types import Answer
 
 __all__ = ["events"]
 

@@ -16,8 +16,8 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 
-from service.judge import Judge, entails, unsupported
-from service.types import MARKER, Answer, Citation, Dropped, Sentence
+from footnote.service.judge import Judge, entails, unsupported
+from footnote.service.types import MARKER, Answer, Citation, Dropped, Sentence
 
 __all__ = ["verify"]
 

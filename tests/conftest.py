@@ -11,14 +11,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.embed import OnnxEmbedder
-from index.ingest import ingest_folder
-from index.retrieve import Retriever
-from index.snapshot import load_snapshot
-from index.store import Store, open_client
-from index.tokenize import tokenize
-from service.pipeline import Pipeline, build_pipeline
-from service.settings import Settings
+from footnote.index.embed import OnnxEmbedder
+from footnote.index.ingest import ingest_folder
+from footnote.index.retrieve import Retriever
+from footnote.index.snapshot import load_snapshot
+from footnote.index.store import Store, open_client
+from footnote.index.tokenize import tokenize
+from footnote.service.pipeline import Pipeline, build_pipeline
+from footnote.service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from service.settings import Settings
+from footnote.service.settings import Settings
 from tests.scripted_llm import HANG, ScriptedModel, find, scripted_model
 from tests.servers import footnote_serve, parse_sse
 

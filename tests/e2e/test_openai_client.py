@@ -11,7 +11,7 @@ import openai
 import pytest
 from openai import OpenAI
 
-from service.settings import Settings
+from footnote.service.settings import Settings
 from tests.servers import footnote_serve
 
 pytestmark = pytest.mark.slow

@@ -8,10 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from eval.harness import load_dataset
-from index.embed import OnnxEmbedder, SentenceTransformerEmbedder
-from service.pipeline import Pipeline
-from service.settings import Settings
+from footnote.eval.harness import load_dataset
+from footnote.index.embed import OnnxEmbedder, SentenceTransformerEmbedder
+from footnote.service.pipeline import Pipeline
+from footnote.service.settings import Settings
 from tests.conftest import ROOT, SEEDS
 
 DEV = load_dataset(ROOT / "eval" / "dev.jsonl")
@@ -81,7 +81,7 @@ def test_cli_ask_json__prints_exactly_the_api_body(real_settings: Settings, real
         "FOOTNOTE_MODEL_DIR": str(real_settings.model_cache),
     }
     out = subprocess.run(
-        [sys.executable, "-m", "service.cli", "ask", question, "--json"],
+        [sys.executable, "-m", "footnote.service.cli", "ask", question, "--json"],
         capture_output=True,
         text=True,
         env=env,
@@ -99,7 +99,7 @@ def test_cli_ingest__missing_folder_exits_2_with_a_clear_message(real_settings: 
         "FOOTNOTE_MODEL_DIR": str(real_settings.model_cache),
     }
     out = subprocess.run(
-        [sys.executable, "-m", "service.cli", "ingest", "/nonexistent/folder"],
+        [sys.executable, "-m", "footnote.service.cli", "ingest", "/nonexistent/folder"],
         capture_output=True,
         text=True,
         env=env,

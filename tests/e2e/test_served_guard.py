@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from service.settings import Settings
+from footnote.service.settings import Settings
 from tests.servers import footnote_serve, parse_sse
 
 pytestmark = pytest.mark.slow

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from eval.baselines import TopTwoComposer
-from index.types import Chunk, Hit
+from footnote.eval.baselines import TopTwoComposer
+from footnote.index.types import Chunk, Hit
 
 
 def _hit(n: int, dense: float, lexical: float | None) -> Hit:

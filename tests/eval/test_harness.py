@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from eval.harness import Item, evaluate, gate, load_dataset
-from eval.judge import entails
-from index.errors import UnknownSource
-from index.types import Chunk, Hit
-from service.settings import Settings
-from service.types import Answer, Citation, Sentence
+from footnote.eval.harness import Item, evaluate, gate, load_dataset
+from footnote.eval.judge import entails
+from footnote.index.errors import UnknownSource
+from footnote.index.types import Chunk, Hit
+from footnote.service.settings import Settings
+from footnote.service.types import Answer, Citation, Sentence
 from tests.servers import BIN
 
 TEXTS = {"a.txt": "The treaty was signed in 1999. It had 12 articles.", "b.txt": "Nothing about treaties."}

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from eval.agreement import agreement, load_pairs
-from eval.judge import entails
+from footnote.eval.agreement import agreement, load_pairs
+from footnote.eval.judge import entails
 from tests.conftest import ROOT, SEEDS
 
 PREMISE = "The survey of 1,200 people found that 61 percent do not trust the new plan, officials said."

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from eval.harness import Item, evaluate, gate, load_dataset
-from eval.judge import entails
-from index.types import Hit
-from service.pipeline import Pipeline
-from service.types import Answer, Citation, Sentence
+from footnote.eval.harness import Item, evaluate, gate, load_dataset
+from footnote.eval.judge import entails
+from footnote.index.types import Hit
+from footnote.service.pipeline import Pipeline
+from footnote.service.types import Answer, Citation, Sentence
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow

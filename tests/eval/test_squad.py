@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eval.squad import CORPUS, DATASET, load_split, lost_answers, write_corpus, write_dataset
+from footnote.eval.squad import CORPUS, DATASET, load_split, lost_answers, write_corpus, write_dataset
 
 
 def test_squad__committed_corpus_and_dataset_equal_a_fresh_conversion(tmp_path: Path) -> None:

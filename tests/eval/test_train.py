@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval.squad import load_split, write_corpus
-from eval.train import ARTIFACT, CANDIDATES, TARGET_FALSE_ABSTENTION, TOP_K, Example, examples, fit
-from service.select import FEATURES
+from footnote.eval.squad import load_split, write_corpus
+from footnote.eval.train import ARTIFACT, CANDIDATES, TARGET_FALSE_ABSTENTION, TOP_K, Example, examples, fit
+from footnote.service.select import FEATURES
 
 
 def _synthetic(seed: int = 0) -> list[Example]:

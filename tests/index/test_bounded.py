@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from index.bounded import Bounded
+from footnote.index.bounded import Bounded
 
 
 def test_bounded__returns_the_result_or_raises_the_error_of_a_prompt_call() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from index.clean import content_spans
-from index.load import load_document
+from footnote.index.clean import content_spans
+from footnote.index.load import load_document
 
 PROSE = "The European Parliament approved the directive on Tuesday by 348 votes to 274."
 

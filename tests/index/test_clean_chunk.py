@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from index.chunk import chunk_document, split_sentences
-from index.clean import content_spans
-from index.load import load_folder
+from footnote.index.chunk import chunk_document, split_sentences
+from footnote.index.clean import content_spans
+from footnote.index.load import load_folder
 from tests.conftest import SEEDS
 
 BOILERPLATE = [

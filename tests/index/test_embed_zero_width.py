@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embed import OnnxEmbedder, SentenceTransformerEmbedder
-from index.text import ZERO_WIDTH
+from footnote.index.embed import OnnxEmbedder, SentenceTransformerEmbedder
+from footnote.index.text import ZERO_WIDTH
 
 pytestmark = pytest.mark.slow
 

@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from index.ingest import ingest_folder
-from index.store import Store, open_client
+from footnote.index.ingest import ingest_folder
+from footnote.index.store import Store, open_client
 from tests.conftest import ROOT, FakeEmbedder
 
 
@@ -50,8 +50,8 @@ def test_generation__another_client_on_the_same_data_dir_sees_the_change(
 _WRITE = """
 import sys
 from pathlib import Path
-from index.ingest import ingest_folder
-from index.store import Store, open_client
+from footnote.index.ingest import ingest_folder
+from footnote.index.store import Store, open_client
 from tests.conftest import FakeEmbedder
 ingest_folder(Path(sys.argv[2]), Store(open_client(sys.argv[1], None)), FakeEmbedder())
 """

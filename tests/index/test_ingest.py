@@ -7,9 +7,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from index.ingest import ingest_folder
-from index.store import Store, open_client
-from index.types import Filters
+from footnote.index.ingest import ingest_folder
+from footnote.index.store import Store, open_client
+from footnote.index.types import Filters
 from tests.conftest import ROOT, FakeEmbedder, retriever_over
 
 
@@ -87,8 +87,8 @@ _KILLED_INGEST = """
 import os, signal, sys
 sys.path[:0] = [{root!r}]
 from pathlib import Path
-from index.ingest import ingest_folder
-from index.store import Store, open_client
+from footnote.index.ingest import ingest_folder
+from footnote.index.store import Store, open_client
 from tests.conftest import FakeEmbedder
 
 store = Store(open_client({data!r}, None))

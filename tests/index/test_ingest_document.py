@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.chunk import chunk_document
-from index.ingest import ingest_document
-from index.load import read_document
-from index.store import Store
+from footnote.index.chunk import chunk_document
+from footnote.index.ingest import ingest_document
+from footnote.index.load import read_document
+from footnote.index.store import Store
 from tests.conftest import FakeEmbedder
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from index.ingest import ingest_folder
-from index.store import Store
+from footnote.index.ingest import ingest_folder
+from footnote.index.store import Store
 from tests.conftest import FakeEmbedder
 from tests.docfiles import docx_bytes, pdf_bytes
 from tests.service.test_documents import HTML, SENTENCES

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import CorpusError
-from index.load import load_document, load_folder, parse_date
+from footnote.index.errors import CorpusError
+from footnote.index.load import load_document, load_folder, parse_date
 from tests.conftest import SEEDS
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from index.chunk import chunk_document
-from index.ingest import ingest_folder
-from index.load import MAX_FILE_BYTES, load_document, load_folder
-from index.store import Store
+from footnote.index.chunk import chunk_document
+from footnote.index.ingest import ingest_folder
+from footnote.index.load import MAX_FILE_BYTES, load_document, load_folder
+from footnote.index.store import Store
 from tests.conftest import ROOT, SEEDS, FakeEmbedder
 
 ARTICLE = "Kyiv and Moscow met today. They agreed on nothing at all, officials said.\n"

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import index.embed
-from index.embed import export_onnx
+import footnote.index.embed
+from footnote.index.embed import export_onnx
 
 MODEL = b"\x08\x07" + bytes(range(256)) * 400  # stands in for an exported model's bytes
 
@@ -25,7 +25,7 @@ def exports(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
         path.write_bytes(MODEL)
         done.append(path)
 
-    monkeypatch.setattr(index.embed, "_export", fake_export)
+    monkeypatch.setattr(footnote.index.embed, "_export", fake_export)
     return done
 
 
@@ -77,7 +77,7 @@ def test_export_onnx__a_readable_old_export_is_kept_and_gets_its_sidecar(
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])],
     )
-    path = index.embed._onnx_path(tmp_path)
+    path = footnote.index.embed._onnx_path(tmp_path)
     onnx.save(helper.make_model(graph), str(path))  # an export made before sidecars existed
     assert export_onnx(tmp_path) == path and exports == []
     assert path.with_name(path.name + ".json").exists()
@@ -87,7 +87,7 @@ def test_export_onnx__a_readable_old_export_is_kept_and_gets_its_sidecar(
 def test_export_onnx__a_truncated_real_export_is_rebuilt_and_embeds_as_before(
     model_cache: Path, tmp_path: Path
 ) -> None:
-    from index.embed import OnnxEmbedder
+    from footnote.index.embed import OnnxEmbedder
 
     good = export_onnx(model_cache)
     cache = tmp_path / "models"

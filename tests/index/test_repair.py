@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.ingest import ingest_folder
-from index.repair import inspect
-from index.store import Store, open_client
+from footnote.index.ingest import ingest_folder
+from footnote.index.repair import inspect
+from footnote.index.store import Store, open_client
 from tests.conftest import ROOT, SEEDS, FakeEmbedder, retriever_over
 
 UNAVAILABLE = "the vector store is unavailable; retry shortly"
@@ -23,9 +23,9 @@ _INGEST = """
 import sys
 sys.path[:0] = [{root!r}]
 from pathlib import Path
-from index.ingest import ingest_folder
-from index.repair import inspect
-from index.store import Store, open_client
+from footnote.index.ingest import ingest_folder
+from footnote.index.repair import inspect
+from footnote.index.store import Store, open_client
 from tests.conftest import FakeEmbedder
 
 print(ingest_folder(Path({corpus!r}), Store(open_client({data!r}, None)), FakeEmbedder()).summary())
@@ -35,8 +35,8 @@ print(ingest_folder(Path({corpus!r}), Store(open_client({data!r}, None)), FakeEm
 _ASK = """
 import sys
 sys.path[:0] = [{root!r}]
-from index.errors import StoreUnavailable
-from index.store import Store, open_client
+from footnote.index.errors import StoreUnavailable
+from footnote.index.store import Store, open_client
 from tests.conftest import FakeEmbedder, retriever_over
 
 store = Store(open_client({data!r}, None))

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import IndexNotReady, InvalidFilter, StoreUnavailable, UnknownSource
-from index.ingest import ingest_folder
-from index.retrieve import Retriever
-from index.snapshot import load_snapshot
-from index.store import Store
-from index.types import Filters
+from footnote.index.errors import IndexNotReady, InvalidFilter, StoreUnavailable, UnknownSource
+from footnote.index.ingest import ingest_folder
+from footnote.index.retrieve import Retriever
+from footnote.index.snapshot import load_snapshot
+from footnote.index.store import Store
+from footnote.index.types import Filters
 from tests.conftest import FakeEmbedder, retriever_over
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.errors import UnknownSource
-from index.ingest import ingest_folder
-from index.snapshot import Snapshot, load_snapshot
-from index.store import Store
-from index.tokenize import tokenize
-from index.types import Filters
+from footnote.index.errors import UnknownSource
+from footnote.index.ingest import ingest_folder
+from footnote.index.snapshot import Snapshot, load_snapshot
+from footnote.index.store import Store
+from footnote.index.tokenize import tokenize
+from footnote.index.types import Filters
 from tests.conftest import FakeEmbedder
 
 

@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterator
 from typing import SupportsIndex
 
-from index.chunk import _ABBREVIATIONS, _END, _OPENERS, chunk_document, split_sentences
-from index.load import load_folder
-from index.types import Document, Span
+from footnote.index.chunk import _ABBREVIATIONS, _END, _OPENERS, chunk_document, split_sentences
+from footnote.index.load import load_folder
+from footnote.index.types import Document, Span
 from tests.conftest import SEEDS
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.tokenize import content_terms, tokenize
+from footnote.index.tokenize import content_terms, tokenize
 
 
 def test_tokenize__stems_and_drops_stop_words_keeps_years() -> None:

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from index.ingest import ingest_folder
-from index.snapshot import load_snapshot
-from index.store import Store
-from service.app import create_app
-from service.pipeline import Pipeline
-from service.settings import Settings
+from footnote.index.ingest import ingest_folder
+from footnote.index.snapshot import load_snapshot
+from footnote.index.store import Store
+from footnote.service.app import create_app
+from footnote.service.pipeline import Pipeline
+from footnote.service.settings import Settings
 from tests.conftest import FakeEmbedder
 
 MakeClient = Callable[..., TestClient]

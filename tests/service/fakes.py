@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from index.tokenize import content_terms
-from index.types import Chunk, Hit
-from service.compose import Draft
+from footnote.index.tokenize import content_terms
+from footnote.index.types import Chunk, Hit
+from footnote.service.compose import Draft
 
 
 def article(source: str, *sentences: str) -> list[Chunk]:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from index.errors import IndexNotReady
-from service.app import create_app
-from service.pipeline import Pipeline
-from service.settings import Settings
+from footnote.index.errors import IndexNotReady
+from footnote.service.app import create_app
+from footnote.service.pipeline import Pipeline
+from footnote.service.settings import Settings
 
 
 def test_ask__answers_with_exact_citations(client: TestClient, corpus: Path) -> None:

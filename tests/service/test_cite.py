@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from index.types import Chunk, Hit
-from service.cite import cite
-from service.compose import Draft, DraftSentence
-from service.types import Answer, Citation, Dropped, Sentence
-from service.verify import verify
+from footnote.index.types import Chunk, Hit
+from footnote.service.cite import cite
+from footnote.service.compose import Draft, DraftSentence
+from footnote.service.types import Answer, Citation, Dropped, Sentence
+from footnote.service.verify import verify
 
 TEXT = "Turnout rose to 61 percent. The count ended on Monday. Officials said it was close."
 TEXTS = {"vote.txt": TEXT}

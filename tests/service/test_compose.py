@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.compose import MAX_SENTENCES, WORD_BUDGET, Draft, ExtractiveComposer
+from footnote.service.compose import MAX_SENTENCES, WORD_BUDGET, Draft, ExtractiveComposer
 from tests.service.fakes import BRIDGE, CORPUS, FakeCorpus, article, hits, many_sentences, texts
 
 

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from index.ingest import ingest_folder
-from index.snapshot import load_snapshot
-from index.store import Store
-from service.generate import SYSTEM_PROMPT, GenerativeComposer
-from service.llm import OpenAIChat
-from service.pipeline import Pipeline
-from service.settings import Settings
-from service.types import Answer, Dropped
+from footnote.index.ingest import ingest_folder
+from footnote.index.snapshot import load_snapshot
+from footnote.index.store import Store
+from footnote.service.generate import SYSTEM_PROMPT, GenerativeComposer
+from footnote.service.llm import OpenAIChat
+from footnote.service.pipeline import Pipeline
+from footnote.service.settings import Settings
+from footnote.service.types import Answer, Dropped
 from tests.conftest import FakeEmbedder
 from tests.scripted_llm import HANG, TRICKLE, Raw, ScriptedModel, find, passages, scripted_model
 
@@ -161,11 +161,11 @@ def test_generated__reply_that_never_ends_falls_back_within_the_timeout(
     model.script = lambda _: HANG
     pipeline = make_pipeline(timeout_s=1.0)
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="service.pipeline"):
+    with caplog.at_level(logging.WARNING, logger="footnote.service.pipeline"):
         answer = pipeline.ask(QUESTION)
     assert time.monotonic() - started < 3.0
     assert answer.composer == "extractive" and not answer.abstained
-    said = [r.getMessage() for r in caplog.records if r.name == "service.pipeline"]
+    said = [r.getMessage() for r in caplog.records if r.name == "footnote.service.pipeline"]
     assert said == ["the language model failed, answering extractively: no whole reply within 1 s"]
 
 

@@ -8,8 +8,8 @@ import pytest
 from fastapi import Response
 from pydantic import ValidationError
 
-from service.guard import SESSION_SECONDS, Guard
-from service.settings import Settings
+from footnote.service.guard import SESSION_SECONDS, Guard
+from footnote.service.settings import Settings
 from tests.service.conftest import MakeClient
 
 ASK = {"question": "What troop strength is the Bundeswehr aiming for?"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.compose import Draft
-from service.learned import MAX_SENTENCES, WORD_BUDGET, LearnedComposer
-from service.select import ANSWER_FEATURES, FEATURES, Selector
+from footnote.service.compose import Draft
+from footnote.service.learned import MAX_SENTENCES, WORD_BUDGET, LearnedComposer
+from footnote.service.select import ANSWER_FEATURES, FEATURES, Selector
 from tests.service.fakes import BRIDGE, CORPUS, FakeCorpus, article, hits, many_sentences, texts
 
 

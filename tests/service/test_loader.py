@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from index.errors import IndexNotReady, StoreUnavailable
-from service.app import create_app
-from service.loader import Loader, Readiness
-from service.settings import Settings
+from footnote.index.errors import IndexNotReady, StoreUnavailable
+from footnote.service.app import create_app
+from footnote.service.loader import Loader, Readiness
+from footnote.service.settings import Settings
 
 EMPTY = "the index is empty: run `footnote ingest` first"
 UNAVAILABLE = "the vector store is unavailable; retry shortly"

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from index.store import Store
-from service.app import create_app
-from service.pipeline import Pipeline
-from service.settings import Settings
+from footnote.index.store import Store
+from footnote.service.app import create_app
+from footnote.service.pipeline import Pipeline
+from footnote.service.settings import Settings
 from tests.service.conftest import MakeClient, _ready
 
 FORBIDDEN = "metrics are readable from loopback only: send the API key or set FOOTNOTE_METRICS_PUBLIC=1"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.openai_api import chunks
-from service.types import Answer, Sentence
+from footnote.service.openai_api import chunks
+from footnote.service.types import Answer, Sentence
 from tests.service.conftest import MakeClient
 
 QUESTION = "What troop strength is the Bundeswehr aiming for?"

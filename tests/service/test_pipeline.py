@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import UnknownSource
-from index.ingest import ingest_folder
-from index.snapshot import load_snapshot
-from index.store import Store
-from service.pipeline import Pipeline
+from footnote.index.errors import UnknownSource
+from footnote.index.ingest import ingest_folder
+from footnote.index.snapshot import load_snapshot
+from footnote.index.store import Store
+from footnote.service.pipeline import Pipeline
 from tests.conftest import FakeEmbedder
 
 NEW = "Zanzibar's harbour board approved a new ferry terminal costing 41 million shillings in 2024.\n"

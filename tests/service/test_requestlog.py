@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from index.errors import StoreUnavailable
-from service.app import create_app
-from service.pipeline import Pipeline
-from service.settings import Settings
+from footnote.index.errors import StoreUnavailable
+from footnote.service.app import create_app
+from footnote.service.pipeline import Pipeline
+from footnote.service.settings import Settings
 from tests.service.conftest import MakeClient
 
 QUESTION = "What troop strength is the Bundeswehr aiming for?"

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from index.store import Store
+from footnote.index.store import Store
 from tests.index.test_store import BrokenCollection
 
 UNAVAILABLE = {"detail": "the vector store is unavailable; retry shortly"}

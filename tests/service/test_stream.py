@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from service.stream import events
-from service.types import Answer, Citation, Sentence
+from footnote.service.stream import events
+from footnote.service.types import Answer, Citation, Sentence
 from tests.servers import parse_sse
 
 QUESTION = "What troop strength is the Bundeswehr aiming for?"

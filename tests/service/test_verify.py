@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from service.judge import Judge
-from service.types import Answer, Citation, Dropped, Sentence
-from service.verify import verify
+from footnote.service.judge import Judge
+from footnote.service.types import Answer, Citation, Dropped, Sentence
+from footnote.service.verify import verify
 
 TEXTS = {
     "vote.txt": (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.ingest import ingest_folder
-from index.store import Store
+from footnote.index.ingest import ingest_folder
+from footnote.index.store import Store
 from tests.conftest import FakeEmbedder
 from tests.service.conftest import MakeClient
 
