@@ -18,11 +18,12 @@ import numpy as np
 from footnote.eval.harness import load_dataset, percentile
 from footnote.index.chunk import chunk_document
 from footnote.index.clean import content_spans
+from footnote.index.connect import open_client
 from footnote.index.embed import OnnxEmbedder, SentenceTransformerEmbedder
 from footnote.index.ingest import ingest_folder
 from footnote.index.load import load_folder
 from footnote.index.snapshot import load_snapshot
-from footnote.index.store import Store, open_client
+from footnote.index.store import Store
 from footnote.index.types import Chunk, Document
 from footnote.service.pipeline import Pipeline
 from footnote.service.settings import Settings

@@ -270,9 +270,10 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ingest(corpus: Path, settings: Settings) -> None:
+    from footnote.index.connect import open_client
     from footnote.index.embed import OnnxEmbedder
     from footnote.index.ingest import ingest_folder
-    from footnote.index.store import Store, open_client
+    from footnote.index.store import Store
 
     store = Store(open_client(str(settings.data_dir), None), settings.namespace)
     report = ingest_folder(corpus, store, OnnxEmbedder(settings.model_cache))

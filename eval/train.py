@@ -54,10 +54,11 @@ class Example:
 
 def _snapshot() -> tuple[Any, Any, Any]:
     """The training articles' index (built by footnote's own ingest; unchanged files are skipped)."""
+    from footnote.index.connect import open_client
     from footnote.index.embed import OnnxEmbedder
     from footnote.index.ingest import ingest_folder
     from footnote.index.snapshot import load_snapshot
-    from footnote.index.store import Store, open_client
+    from footnote.index.store import Store
     from footnote.service.settings import Settings
 
     store = Store(open_client(str(CACHE / "data"), None), "train")

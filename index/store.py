@@ -29,19 +29,19 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlparse
 
 import numpy as np
 
 from footnote.index.bounded import Bounded
-from footnote.index.errors import FootnoteError, StoreUnavailable
+from footnote.index.connect import guarded, persistent
+from footnote.index.errors import StoreUnavailable
 from footnote.index.types import Chunk, Document
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
-__all__ = ["Generation", "Store", "StoredDocument", "open_client", "published_ordinal", "text_hash"]
+__all__ = ["Generation", "Store", "StoredDocument", "published_ordinal", "text_hash"]
 
 log = logging.getLogger(__name__)
 
@@ -70,56 +70,6 @@ class Generation:
 
     counter: int
     token: str
-
-
-def open_client(data_dir: str, chroma_url: str | None, timeout: float = 10.0) -> ClientAPI:
-    """An HTTP client when `chroma_url` is set, else an embedded store under `data_dir`.
-
-    StoreUnavailable when it cannot be opened within `timeout` seconds (an HTTP client asks the
-    server for its tenant as it is built).
-    """
-    if not chroma_url:
-        return _persistent(f"{data_dir}/chroma", timeout)
-    import chromadb
-    from chromadb.config import Settings
-
-    settings = Settings(anonymized_telemetry=False)
-    url = urlparse(chroma_url)
-    port = url.port or (443 if url.scheme == "https" else 8000)
-    return _guarded(
-        Bounded(timeout),
-        chromadb.HttpClient,
-        host=url.hostname or "127.0.0.1",
-        port=port,
-        ssl=url.scheme == "https",
-        settings=settings,
-    )
-
-
-def _persistent(path: str, timeout: float, fresh: bool = False) -> ClientAPI:
-    import chromadb
-    from chromadb.api.shared_system_client import SharedSystemClient
-    from chromadb.config import Settings
-
-    if fresh:
-        # Chroma keeps one client system per path and process, and it never learns what another
-        # process wrote to that path after it loaded the vector index ("Error finding id").
-        # Dropping the cache makes the next client load it from disk again; the old system
-        # stays with whoever still holds it (a request in flight) and is freed with it.
-        SharedSystemClient.clear_system_cache()
-    settings = Settings(anonymized_telemetry=False)
-    return _guarded(Bounded(timeout), chromadb.PersistentClient, path=path, settings=settings)
-
-
-def _guarded(bounded: Bounded, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run one Chroma call within the time bound; any failure becomes StoreUnavailable (logged)."""
-    try:
-        return bounded(fn, *args, **kwargs)
-    except FootnoteError:
-        raise
-    except Exception as exc:
-        log.warning("vector store call %s failed: %s", getattr(fn, "__name__", fn), exc)
-        raise StoreUnavailable() from exc
 
 
 def text_hash(text: str) -> str:
@@ -165,7 +115,7 @@ class Store:
         self.meta = self._call(client.get_or_create_collection, f"{namespace}_meta", embedding_function=None)
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return _guarded(self._bounded, fn, *args, **kwargs)
+        return guarded(self._bounded, fn, *args, **kwargs)
 
     def _open_chunks(self) -> Collection:
         return self._call(
@@ -229,7 +179,7 @@ class Store:
         path = self.path
         if path is None:
             return self
-        return Store(_persistent(path, self.timeout, fresh=True), self.namespace, self.timeout)
+        return Store(persistent(path, self.timeout, fresh=True), self.namespace, self.timeout)
 
     # -- generation (what replicas poll) -------------------------------------------------
     def generation(self) -> Generation:

@@ -19,9 +19,10 @@ __all__ = ["main"]
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from footnote.index.connect import open_client
     from footnote.index.embed import OnnxEmbedder
     from footnote.index.ingest import ingest_folder
-    from footnote.index.store import Store, open_client
+    from footnote.index.store import Store
 
     timeout = settings.store_timeout_seconds
     client = open_client(str(settings.data_dir), settings.chroma_url, timeout)

@@ -9,11 +9,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from footnote.index.connect import open_client
 from footnote.index.embed import Embedder, OnnxEmbedder
 from footnote.index.errors import ModelFailed, UnknownSource
 from footnote.index.retrieve import Retriever
 from footnote.index.snapshot import Snapshot, load_snapshot
-from footnote.index.store import Generation, Store, open_client
+from footnote.index.store import Generation, Store
 from footnote.index.text import without_zero_width
 from footnote.index.types import Filters, Hit
 from footnote.service.cite import cite

@@ -11,11 +11,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from footnote.index.connect import open_client
 from footnote.index.embed import OnnxEmbedder
 from footnote.index.ingest import ingest_folder
 from footnote.index.retrieve import Retriever
 from footnote.index.snapshot import load_snapshot
-from footnote.index.store import Store, open_client
+from footnote.index.store import Store
 from footnote.index.tokenize import tokenize
 from footnote.service.pipeline import Pipeline, build_pipeline
 from footnote.service.settings import Settings

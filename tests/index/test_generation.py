@@ -6,8 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from footnote.index.connect import open_client
 from footnote.index.ingest import ingest_folder
-from footnote.index.store import Store, open_client
+from footnote.index.store import Store
 from tests.conftest import ROOT, FakeEmbedder
 
 
@@ -51,7 +52,8 @@ _WRITE = """
 import sys
 from pathlib import Path
 from footnote.index.ingest import ingest_folder
-from footnote.index.store import Store, open_client
+from footnote.index.connect import open_client
+from footnote.index.store import Store
 from tests.conftest import FakeEmbedder
 ingest_folder(Path(sys.argv[2]), Store(open_client(sys.argv[1], None)), FakeEmbedder())
 """

@@ -7,8 +7,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+from footnote.index.connect import open_client
 from footnote.index.ingest import ingest_folder
-from footnote.index.store import Store, open_client
+from footnote.index.store import Store
 from footnote.index.types import Filters
 from tests.conftest import ROOT, FakeEmbedder, retriever_over
 
@@ -88,7 +89,8 @@ import os, signal, sys
 sys.path[:0] = [{root!r}]
 from pathlib import Path
 from footnote.index.ingest import ingest_folder
-from footnote.index.store import Store, open_client
+from footnote.index.connect import open_client
+from footnote.index.store import Store
 from tests.conftest import FakeEmbedder
 
 store = Store(open_client({data!r}, None))

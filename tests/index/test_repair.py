@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from footnote.index.connect import open_client
 from footnote.index.ingest import ingest_folder
 from footnote.index.repair import inspect
-from footnote.index.store import Store, open_client
+from footnote.index.store import Store
 from tests.conftest import ROOT, SEEDS, FakeEmbedder, retriever_over
 
 UNAVAILABLE = "the vector store is unavailable; retry shortly"
@@ -25,7 +26,8 @@ sys.path[:0] = [{root!r}]
 from pathlib import Path
 from footnote.index.ingest import ingest_folder
 from footnote.index.repair import inspect
-from footnote.index.store import Store, open_client
+from footnote.index.connect import open_client
+from footnote.index.store import Store
 from tests.conftest import FakeEmbedder
 
 print(ingest_folder(Path({corpus!r}), Store(open_client({data!r}, None)), FakeEmbedder()).summary())
@@ -36,7 +38,8 @@ _ASK = """
 import sys
 sys.path[:0] = [{root!r}]
 from footnote.index.errors import StoreUnavailable
-from footnote.index.store import Store, open_client
+from footnote.index.connect import open_client
+from footnote.index.store import Store
 from tests.conftest import FakeEmbedder, retriever_over
 
 store = Store(open_client({data!r}, None))

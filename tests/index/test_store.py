@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from chromadb.errors import InternalError
 
+from footnote.index.connect import open_client
 from footnote.index.errors import StoreUnavailable
 from footnote.index.ingest import ingest_folder
-from footnote.index.store import Store, open_client
+from footnote.index.store import Store
 from tests.conftest import FakeEmbedder
 
 SECRET = "Error executing plan: cannot open /srv/secret/chroma/data_level0.bin"
