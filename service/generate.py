@@ -21,6 +21,7 @@ from footnote.index.errors import ModelFailed
 from footnote.index.types import Hit
 from footnote.service.compose import Draft, DraftSentence
 from footnote.service.llm import Chat
+from footnote.service.modelstate import ModelState, ModelWatch
 from footnote.service.types import MARKER, Dropped
 
 __all__ = ["CUT_OFF", "NO_ANSWER", "SYSTEM_PROMPT", "GenerativeComposer"]
@@ -168,6 +169,11 @@ class GenerativeComposer:
 
     def __init__(self, chat: Chat) -> None:
         self.chat = chat
+        self.watch = ModelWatch(chat.probe)  # probes only once someone asks for the state
+
+    def state(self) -> ModelState:
+        """The model server's last known state (never waits for it)."""
+        return self.watch.state()
 
     def drafts(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Iterator[Draft]:
         """The model's answer as it is written, one part per finished sentence (see `_read`);

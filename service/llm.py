@@ -18,19 +18,24 @@ if TYPE_CHECKING:
     from openai import OpenAI
     from openai.types.chat import ChatCompletionMessageParam
 
-__all__ = ["Chat", "OpenAIChat"]
+__all__ = ["PROBE_SECONDS", "Chat", "OpenAIChat"]
 
 # A short answer is a few hundred characters; a reply this long is a model that will not stop.
 MAX_REPLY_CHARS = 8000
+# /readyz shows the result of the last probe: it must come back long before anyone wonders.
+PROBE_SECONDS = 2.0
 
 
 class Chat(Protocol):
-    """A language model: its reply to a conversation, as it is written."""
+    """A language model: its reply to a conversation as it is written, and whether its server answers."""
 
     def tokens(self, messages: list[dict[str, str]]) -> Iterator[str]:
         """The reply's pieces as they arrive; ModelFailed, maybe after some, if it does not end in time."""
         ...
 
+    def probe(self) -> None:
+        """Returns once the model's server answers (quickly); else ModelFailed, with a reason safe to show."""
+        ...
 
 
 class OpenAIChat:
@@ -88,3 +93,19 @@ class OpenAIChat:
             raise ModelFailed(f"{type(exc).__name__}: {exc}") from exc
         if time.monotonic() >= deadline:  # closed by the watchdog: what arrived may be cut short
             raise ModelFailed(f"no whole reply within {self.timeout_s:g} s")
+
+    def probe(self) -> None:
+        """One `GET {base}/models`, bounded by PROBE_SECONDS; ModelFailed with a reason safe to show."""
+        from openai import APIConnectionError, APIStatusError, APITimeoutError
+
+        seconds = min(self.timeout_s, PROBE_SECONDS)
+        try:
+            self.client.models.list(timeout=seconds)
+        except APITimeoutError as exc:
+            raise ModelFailed(f"the model server did not answer within {seconds:g} s") from exc
+        except APIConnectionError as exc:
+            raise ModelFailed("the model server cannot be reached") from exc
+        except APIStatusError as exc:
+            raise ModelFailed(f"the model server answered GET /models with {exc.status_code}") from exc
+        except Exception as exc:  # a body that is not the protocol's list of models
+            raise ModelFailed("the model server's answer to GET /models is not a list of models") from exc

@@ -21,6 +21,7 @@ from footnote.service.compose import Composer, Draft, ExtractiveComposer
 from footnote.service.condense import Condensed, condense
 from footnote.service.generate import GenerativeComposer
 from footnote.service.llm import OpenAIChat
+from footnote.service.modelstate import NOT_CONFIGURED, ModelState
 from footnote.service.release import Released, release, said
 from footnote.service.settings import Settings
 from footnote.service.types import Answer
@@ -199,6 +200,12 @@ class Pipeline:
             answer.standalone_question = asked.standalone
             answer.dropped = [*draft.dropped, *answer.dropped]
             yield from said(answer)
+
+    def model_state(self) -> ModelState:
+        """The language model's state for /readyz, beside the index's; never waits on its server."""
+        if isinstance(self.generator, GenerativeComposer):
+            return self.generator.state()
+        return NOT_CONFIGURED
 
     def _compose(
         self, extractive: Composer, question: str, hits: list[Hit], context: str | None

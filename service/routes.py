@@ -20,10 +20,11 @@ from footnote.service.handlers import GUARDED, documented
 from footnote.service.jsonroute import JSONRoute
 from footnote.service.loader import Loader
 from footnote.service.metrics import FORBIDDEN, Metrics
+from footnote.service.modelstate import NOT_CONFIGURED
 from footnote.service.pipeline import Pipeline
 from footnote.service.release import Released
 from footnote.service.requestlog import record_answer
-from footnote.service.schemas import AskRequest, SourceList, SourceText
+from footnote.service.schemas import AskRequest, NotReady, Ready, SourceList, SourceText
 from footnote.service.stream import events
 from footnote.service.types import Answer
 from footnote.service.widget import demo_page, widget_script
@@ -69,13 +70,19 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@probes.get("/readyz")
-async def readyz(loader: LoaderDep) -> JSONResponse:
-    """Readiness: the model and the index are loaded and the vector store answers."""
+@probes.get(
+    "/readyz",
+    response_model=Ready,
+    responses={503: {"model": NotReady, "description": "Not ready, and why"}},
+)
+async def readyz(loader: LoaderDep) -> JSONResponse | Ready:
+    """Readiness: the index is loaded and the vector store answers; the model's state beside it."""
     readiness = loader.readiness
     if not readiness.ready:
         return JSONResponse({"status": "not ready", "detail": readiness.detail}, status_code=503)
-    return JSONResponse({"status": "ready"})
+    pipeline = loader.loaded
+    # the last probe's result, at once: a model that is down leaves the service ready (extractive)
+    return Ready(model=pipeline.model_state() if pipeline else NOT_CONFIGURED)
 
 
 @probes.get("/metrics", include_in_schema=False)

@@ -85,3 +85,6 @@ class FakeChat:
             yield piece
         if self.failure is not None:
             raise self.failure
+
+    def probe(self) -> None:
+        pass
