@@ -5,23 +5,29 @@ What the model writes is a draft like any other: each sentence goes on with the 
 so the span is exact by construction), and verify says only the sentences the judge finds
 supported by those spans. Passages are shown as quoted data, never as instructions. A reply
 that cannot be read as an answer (no markers at all) is a failed model call, like a timeout.
+
+The reply is read as it streams in, and each sentence is put forward as soon as it is finished,
+so that /v1/ask/stream can verify and send it while the model is still writing
+(service/release.py); `compose` is the same reading, taken whole.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from footnote.index.chunk import split_sentences
 from footnote.index.errors import ModelFailed
 from footnote.index.types import Hit
 from footnote.service.compose import Draft, DraftSentence
 from footnote.service.llm import Chat
+from footnote.service.modelstate import ModelState, ModelWatch
 from footnote.service.types import MARKER, Dropped
 
-__all__ = ["NO_ANSWER", "SYSTEM_PROMPT", "GenerativeComposer"]
+__all__ = ["CUT_OFF", "NO_ANSWER", "SYSTEM_PROMPT", "GenerativeComposer"]
 
 NO_ANSWER = "NO_ANSWER"
+CUT_OFF = "the model's reply was cut off"  # the reason given for the unfinished tail
 # Enough for a short answer; a small model loses the question in a longer prompt.
 MAX_PASSAGES = 12
 
@@ -63,28 +69,99 @@ def _prompt(question: str, passages: Sequence[Hit], context: str | None) -> str:
 
 def _sentences(reply: str) -> list[str]:
     """The reply's sentences, each with its markers inside it, before its final stop."""
-    text = _GROUP.sub(lambda m: "".join(f"[{n.strip()}]" for n in m[1].split(",")), reply)
-    text = _AFTER_STOP.sub(lambda m: f"{m[2]}{m[1]}", text)
+    text = _normal(reply)
     return [text[s:e] for s, e in split_sentences(text)]
 
 
-def _read(reply: str, passages: Sequence[Hit]) -> Draft:
-    """The draft a reply stands for; sentences that cite no given passage are reported, not said."""
+def _normal(text: str) -> str:
+    """Markers where the splitter needs them: "[1, 3]" -> "[1][3]", and before the sentence's stop."""
+    text = _GROUP.sub(lambda m: "".join(f"[{n.strip()}]" for n in m[1].split(",")), text)
+    return _AFTER_STOP.sub(lambda m: f"{m[2]}{m[1]}", text)
+
+
+def _finished(pending: str) -> tuple[list[str], str]:
+    """The sentences of `pending` that are finished, and the rest, which later pieces extend.
+
+    A sentence is finished once the next one has begun: its markers come after its stop
+    ("Turkey. [1] The"), so until then more may arrive. A next piece that starts with "["
+    is such a marker on its way ("Turkey. [1"), not yet a sentence.
+    """
+    text = _normal(pending)
+    spans = list(split_sentences(text))
+    last = len(spans) - 1  # the sentence being written
+    if last > 0 and text[spans[last][0]] == "[":
+        last -= 1
+    if last <= 0:
+        return [], pending
+    return [text[s:e] for s, e in spans[:last]], text[spans[last][0] :]
+
+
+def _clean(sentence: str) -> str:
+    """A sentence as an answer says it: without its markers or NO_ANSWER, its spaces single."""
+    text = MARKER.sub("", " ".join(sentence.replace(NO_ANSWER, "").split()))
+    return _SPACE_BEFORE_STOP.sub(r"\1", text).strip()
+
+
+def _part(sentence: str, passages: Sequence[Hit]) -> Draft | None:
+    """The draft one sentence stands for (None if it says nothing); one citing no given passage
+    is reported, not said."""
+    text = _clean(sentence)
+    if not any(c.isalnum() for c in sentence.replace(NO_ANSWER, "")):
+        return None
     k = len(passages)
-    draft = Draft()
-    for sentence in _sentences(reply):
-        ids = list(dict.fromkeys(int(n) for n in MARKER.findall(sentence)))
-        text = _SPACE_BEFORE_STOP.sub(r"\1", MARKER.sub("", sentence)).strip()
-        if not ids:
-            draft.dropped.append(Dropped(text, "it has no citation"))
-        elif wrong := [n for n in ids if not 1 <= n <= k]:
-            given = f"passages [1] to [{k}]" if k > 1 else "passage [1]"
-            draft.dropped.append(Dropped(text, f"it cites [{wrong[0]}], but only {given} were given"))
-        else:
-            draft.sentences.append(DraftSentence(text, tuple(passages[n - 1] for n in ids)))
-    if not draft.sentences:
-        draft.abstain_reason = "No sentence of the generated answer cites a passage it was given."
-    return draft
+    ids = list(dict.fromkeys(int(n) for n in MARKER.findall(sentence)))
+    if not ids:
+        return Draft(dropped=[Dropped(text, "it has no citation")])
+    if wrong := [n for n in ids if not 1 <= n <= k]:
+        given = f"passages [1] to [{k}]" if k > 1 else "passage [1]"
+        return Draft(dropped=[Dropped(text, f"it cites [{wrong[0]}], but only {given} were given")])
+    return Draft(sentences=[DraftSentence(text, tuple(passages[n - 1] for n in ids))])
+
+
+def _read(pieces: Iterable[str], passages: Sequence[Hit]) -> Iterator[Draft]:
+    """A reply read as it arrives: one part per sentence, as soon as the sentence is finished.
+
+    Sentences without a marker are held back until a marker shows the reply is an answer at
+    all: one with none is NO_ANSWER (abstain) or no answer (ModelFailed). A reply that breaks
+    off (ModelFailed) has its unfinished tail reported before the error goes on.
+    """
+    reply: list[str] = []
+    pending = ""
+    held: list[Draft] = []  # parts of unmarked sentences, while no marker has come
+    marked = put_forward = False
+
+    def parts(sentences: list[str]) -> Iterator[Draft]:
+        nonlocal marked, put_forward
+        for sentence in sentences:
+            marked = marked or bool(MARKER.search(sentence))
+            if (part := _part(sentence, passages)) is None:
+                continue
+            if not marked:  # not yet known to be an answer at all
+                held.append(part)
+                continue
+            yield from held
+            held.clear()
+            put_forward = put_forward or bool(part.sentences)
+            yield part
+
+    try:
+        for piece in pieces:
+            reply.append(piece)
+            finished, pending = _finished(pending + piece)
+            yield from parts(finished)
+    except ModelFailed:
+        if tail := _clean(pending):
+            yield Draft(dropped=[Dropped(tail, CUT_OFF)])
+        raise
+    yield from parts(_sentences(pending))
+    text = "".join(reply).strip()
+    if not marked:
+        if NO_ANSWER in text:
+            yield Draft(abstain_reason="The retrieved passages don't answer this question.")
+            return
+        raise ModelFailed(f"the reply cites no passage: {text[:80]!r}")
+    if not put_forward:
+        yield Draft(abstain_reason="No sentence of the generated answer cites a passage it was given.")
 
 
 class GenerativeComposer:
@@ -92,19 +169,30 @@ class GenerativeComposer:
 
     def __init__(self, chat: Chat) -> None:
         self.chat = chat
+        self.watch = ModelWatch(chat.probe)  # probes only once someone asks for the state
 
-    def compose(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Draft:
-        """The model's answer as a draft; ModelFailed when there is no usable reply."""
+    def state(self) -> ModelState:
+        """The model server's last known state (never waits for it)."""
+        return self.watch.state()
+
+    def drafts(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Iterator[Draft]:
+        """The model's answer as it is written, one part per finished sentence (see `_read`);
+        ModelFailed when there is no usable reply, possibly after some parts."""
         if not hits:
-            return Draft(abstain_reason="No passage in the sources matches the question.")
+            yield Draft(abstain_reason="No passage in the sources matches the question.")
+            return
         passages = hits[:MAX_PASSAGES]
         messages = [
             {"role": "system", "content": SYSTEM_PROMPT},
             {"role": "user", "content": _prompt(question, passages, context)},
         ]
-        reply = self.chat.reply(messages).strip()
-        if not MARKER.search(reply):
-            if NO_ANSWER in reply:
-                return Draft(abstain_reason="The retrieved passages don't answer this question.")
-            raise ModelFailed(f"the reply cites no passage: {reply[:80]!r}")
-        return _read(reply.replace(NO_ANSWER, ""), passages)
+        yield from _read(self.chat.tokens(messages), passages)
+
+    def compose(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Draft:
+        """The model's whole answer as one draft; ModelFailed when there is no usable reply."""
+        draft = Draft()
+        for part in self.drafts(question, hits, context):
+            draft.sentences += part.sentences
+            draft.dropped += part.dropped
+            draft.abstain_reason = part.abstain_reason or draft.abstain_reason
+        return draft

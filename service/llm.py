@@ -1,13 +1,15 @@
 """The language model: one chat call to an OpenAI-compatible server, bounded in time and size.
 
 Any failure — unreachable, refused, slow past the deadline, a body that is not the protocol —
-is one `ModelFailed`, whose message goes to the log; the pipeline then answers extractively.
+is one `ModelFailed`, whose message goes to the log; the pipeline then answers extractively
+(or, once a streamed answer has said something, keeps what it said).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol, cast
 
 from footnote.index.errors import ModelFailed
@@ -16,17 +18,23 @@ if TYPE_CHECKING:
     from openai import OpenAI
     from openai.types.chat import ChatCompletionMessageParam
 
-__all__ = ["Chat", "OpenAIChat"]
+__all__ = ["PROBE_SECONDS", "Chat", "OpenAIChat"]
 
 # A short answer is a few hundred characters; a reply this long is a model that will not stop.
 MAX_REPLY_CHARS = 8000
+# /readyz shows the result of the last probe: it must come back long before anyone wonders.
+PROBE_SECONDS = 2.0
 
 
 class Chat(Protocol):
-    """Sends a conversation to a language model and returns its reply."""
+    """A language model: its reply to a conversation as it is written, and whether its server answers."""
 
-    def reply(self, messages: list[dict[str, str]]) -> str:
-        """The model's whole reply; ModelFailed when there is none in time."""
+    def tokens(self, messages: list[dict[str, str]]) -> Iterator[str]:
+        """The reply's pieces as they arrive; ModelFailed, maybe after some, if it does not end in time."""
+        ...
+
+    def probe(self) -> None:
+        """Returns once the model's server answers (quickly); else ModelFailed, with a reason safe to show."""
         ...
 
 
@@ -43,9 +51,16 @@ class OpenAIChat:
         self.model, self.timeout_s = model, timeout_s
 
     def reply(self, messages: list[dict[str, str]]) -> str:
-        """The reply, streamed and cut off at the deadline, however slowly the server sends it."""
+        """The whole reply (see `tokens`)."""
+        return "".join(self.tokens(messages))
+
+    def tokens(self, messages: list[dict[str, str]]) -> Iterator[str]:
+        """The reply as it streams in, cut off at the deadline however slowly the server sends it.
+
+        The deadline bounds the whole reply, also while the reader of these pieces takes its time.
+        """
         deadline = time.monotonic() + self.timeout_s
-        parts: list[str] = []
+        length = 0
         try:
             # the client's timeout bounds the wait for the headers and for each read
             stream = self.client.chat.completions.create(
@@ -61,10 +76,13 @@ class OpenAIChat:
             try:
                 with stream:
                     for chunk in stream:
-                        if chunk.choices and chunk.choices[0].delta.content:
-                            parts.append(chunk.choices[0].delta.content)
-                        if sum(map(len, parts)) > MAX_REPLY_CHARS:
+                        piece = chunk.choices[0].delta.content if chunk.choices else None
+                        if not piece:
+                            continue
+                        length += len(piece)
+                        if length > MAX_REPLY_CHARS:
                             raise ModelFailed(f"the reply ran past {MAX_REPLY_CHARS} characters")
+                        yield piece
             finally:
                 watchdog.cancel()
         except ModelFailed:
@@ -75,4 +93,19 @@ class OpenAIChat:
             raise ModelFailed(f"{type(exc).__name__}: {exc}") from exc
         if time.monotonic() >= deadline:  # closed by the watchdog: what arrived may be cut short
             raise ModelFailed(f"no whole reply within {self.timeout_s:g} s")
-        return "".join(parts)
+
+    def probe(self) -> None:
+        """One `GET {base}/models`, bounded by PROBE_SECONDS; ModelFailed with a reason safe to show."""
+        from openai import APIConnectionError, APIStatusError, APITimeoutError
+
+        seconds = min(self.timeout_s, PROBE_SECONDS)
+        try:
+            self.client.models.list(timeout=seconds)
+        except APITimeoutError as exc:
+            raise ModelFailed(f"the model server did not answer within {seconds:g} s") from exc
+        except APIConnectionError as exc:
+            raise ModelFailed("the model server cannot be reached") from exc
+        except APIStatusError as exc:
+            raise ModelFailed(f"the model server answered GET /models with {exc.status_code}") from exc
+        except Exception as exc:  # a body that is not the protocol's list of models
+            raise ModelFailed("the model server's answer to GET /models is not a list of models") from exc

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -25,8 +25,9 @@ from sse_starlette import EventSourceResponse
 from footnote.index.errors import FootnoteError
 from footnote.service.handlers import GUARDED, documented, error_status
 from footnote.service.jsonroute import JSONRoute
+from footnote.service.release import Released
 from footnote.service.requestlog import record_answer
-from footnote.service.routes import PipelineDep, guarded
+from footnote.service.routes import PipelineDep, guarded, recorded
 from footnote.service.schemas import AskRequest, Turn, describe_error
 from footnote.service.stream import events
 from footnote.service.types import Answer, Citation
@@ -207,17 +208,17 @@ def _chunk(cid: str, created: int, delta: dict[str, Any], **extra: Any) -> dict[
     return {"data": json.dumps(chunk, ensure_ascii=False)}
 
 
-def chunks(answer: Answer) -> Iterator[dict[str, str]]:
-    """The answer as `chat.completion.chunk` events in service/stream.py's order, then [DONE].
+def chunks(released: Iterable[Released]) -> Iterator[dict[str, str]]:
+    """An answer as `chat.completion.chunk` events while it is released (stream.py's events), then [DONE].
 
-    Each sentence is one content delta, carrying the citations it is the first to refer to;
-    the last chunk carries the /v1/ask body under `footnote`. Plain `data:` lines only: the
-    OpenAI clients read no event names.
+    Each sentence is one content delta, sent once it passed verification, carrying the citations
+    it is the first to refer to; the last chunk carries the /v1/ask body under `footnote`. Plain
+    `data:` lines only: the OpenAI clients read no event names.
     """
     cid, created = _completion_id(), int(time.time())
     yield _chunk(cid, created, {"role": "assistant", "content": ""})
     pending: list[dict[str, Any]] = []
-    for event in events(answer):
+    for event in events(released):
         data = json.loads(event["data"])
         if event["event"] == "citation":
             pending.append(data)
@@ -225,8 +226,8 @@ def chunks(answer: Answer) -> Iterator[dict[str, str]]:
             yield _chunk(cid, created, {"content": data["text"]}, citations=pending)
             pending = []
         elif event["event"] == "done":
-            if answer.abstained:
-                yield _chunk(cid, created, {"content": _content(answer)}, citations=[])
+            if data["abstained"]:
+                yield _chunk(cid, created, {"content": data["reason"] or ""}, citations=[])
             yield _chunk(cid, created, {}, finish_reason="stop", footnote=data)
         else:  # the stream has started: an error chunk is what the clients raise on
             yield {"data": json.dumps({"error": {"message": data["detail"], "type": "server_error"}})}
@@ -258,10 +259,11 @@ def chat_completions(request: Request, body: ChatRequest, pipeline: PipelineDep)
     """The OpenAI chat-completions protocol over /v1/ask: the last user message is the question."""
     ask = body.to_ask()
     history = [turn.model_dump() for turn in ask.history]
+    if body.stream:  # one chunk per sentence as it passes verification
+        released = pipeline.stream(ask.question, None, None, history)
+        return EventSourceResponse(chunks(recorded(request, released, ask.question)), ping=15)
     answer = pipeline.ask(ask.question, None, None, history)
     record_answer(request, answer, ask.question)
-    if body.stream:
-        return EventSourceResponse(chunks(answer), ping=15)
     return ChatCompletion(
         id=_completion_id(),
         created=int(time.time()),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,9 +19,11 @@ from footnote.index.text import without_zero_width
 from footnote.index.types import Filters, Hit
 from footnote.service.cite import cite
 from footnote.service.compose import Composer, Draft, ExtractiveComposer
-from footnote.service.condense import condense
+from footnote.service.condense import Condensed, condense
 from footnote.service.generate import GenerativeComposer
 from footnote.service.llm import OpenAIChat
+from footnote.service.modelstate import NOT_CONFIGURED, ModelState
+from footnote.service.release import Released, release, said
 from footnote.service.settings import Settings
 from footnote.service.types import Answer
 from footnote.service.verify import verify
@@ -160,6 +162,51 @@ class Pipeline:
         answer.standalone_question, answer.composer = asked.standalone, composer
         answer.dropped = [*draft.dropped, *answer.dropped]
         return answer, hits
+
+    def stream(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        top_k: int | None = None,
+        history: Sequence[Mapping[str, str]] = (),
+    ) -> Iterator[Released]:
+        """`ask`, released sentence by sentence, then the whole answer (for /v1/ask/stream).
+
+        What can refuse the request (its filters, the store) runs before this returns, while a
+        status code can still say so. With a language model the answer is composed as the
+        iterator is read, each sentence released once verify passed it (service/release.py).
+        """
+        if not isinstance(self.generator, GenerativeComposer):  # no tokens: the whole answer, in order
+            return said(self.ask(question, filters, top_k, history))
+        loaded = self._loaded  # one snapshot for the whole request
+        # condense and retrieve, as `run` does
+        turns = [{**turn, "content": without_zero_width(turn["content"])} for turn in history]
+        asked = condense(without_zero_width(question), turns)
+        hits = loaded.retriever.search(asked.standalone, top_k or self.top_k, filters)
+        return self._released(self.generator, loaded, asked, hits)
+
+    def _released(
+        self, generator: GenerativeComposer, loaded: _Loaded, asked: Condensed, hits: list[Hit]
+    ) -> Iterator[Released]:
+        texts = loaded.snapshot.texts
+        try:
+            for item in release(generator.drafts(asked.question, hits, asked.context), texts):
+                if isinstance(item, Answer):
+                    item.standalone_question = asked.standalone
+                yield item
+        except ModelFailed as exc:  # nothing was said yet: say what the sources say, as `run` would
+            log.warning("the language model failed, answering extractively: %s", exc)
+            draft = loaded.composer.compose(asked.question, hits, asked.context)
+            answer = verify(cite(draft), texts)
+            answer.standalone_question = asked.standalone
+            answer.dropped = [*draft.dropped, *answer.dropped]
+            yield from said(answer)
+
+    def model_state(self) -> ModelState:
+        """The language model's state for /readyz, beside the index's; never waits on its server."""
+        if isinstance(self.generator, GenerativeComposer):
+            return self.generator.state()
+        return NOT_CONFIGURED
 
     def _compose(
         self, extractive: Composer, question: str, hits: list[Hit], context: str | None

@@ -6,6 +6,7 @@ inside; the app factory (service/app.py) puts the loader and the guard on `app.s
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -13,19 +14,22 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sse_starlette import EventSourceResponse
 
+from footnote.index.types import Filters
 from footnote.service.guard import Guard
 from footnote.service.handlers import GUARDED, documented
 from footnote.service.jsonroute import JSONRoute
 from footnote.service.loader import Loader
 from footnote.service.metrics import FORBIDDEN, Metrics
+from footnote.service.modelstate import NOT_CONFIGURED
 from footnote.service.pipeline import Pipeline
+from footnote.service.release import Released
 from footnote.service.requestlog import record_answer
-from footnote.service.schemas import AskRequest, SourceList, SourceText
+from footnote.service.schemas import AskRequest, NotReady, Ready, SourceList, SourceText
 from footnote.service.stream import events
 from footnote.service.types import Answer
 from footnote.service.widget import demo_page, widget_script
 
-__all__ = ["api", "pages", "probes"]
+__all__ = ["api", "pages", "probes", "recorded"]
 
 
 # `async def` on purpose: FastAPI runs a plain `def` dependency on a worker thread, and the
@@ -66,13 +70,19 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@probes.get("/readyz")
-async def readyz(loader: LoaderDep) -> JSONResponse:
-    """Readiness: the model and the index are loaded and the vector store answers."""
+@probes.get(
+    "/readyz",
+    response_model=Ready,
+    responses={503: {"model": NotReady, "description": "Not ready, and why"}},
+)
+async def readyz(loader: LoaderDep) -> JSONResponse | Ready:
+    """Readiness: the index is loaded and the vector store answers; the model's state beside it."""
     readiness = loader.readiness
     if not readiness.ready:
         return JSONResponse({"status": "not ready", "detail": readiness.detail}, status_code=503)
-    return JSONResponse({"status": "ready"})
+    pipeline = loader.loaded
+    # the last probe's result, at once: a model that is down leaves the service ready (extractive)
+    return Ready(model=pipeline.model_state() if pipeline else NOT_CONFIGURED)
 
 
 @probes.get("/metrics", include_in_schema=False)
@@ -85,12 +95,23 @@ async def metrics(request: Request, loader: LoaderDep) -> Response:
     return Response(collected.render(loader.loaded), media_type=CONTENT_TYPE_LATEST)
 
 
+def _asked(body: AskRequest) -> tuple[Filters | None, list[dict[str, str]]]:
+    return body.filters.to_filters() if body.filters else None, [turn.model_dump() for turn in body.history]
+
+
 def _answer(request: Request, body: AskRequest, pipeline: Pipeline) -> Answer:
-    filters = body.filters.to_filters() if body.filters else None
-    history = [turn.model_dump() for turn in body.history]
+    filters, history = _asked(body)
     answer = pipeline.ask(body.question, filters, body.top_k, history)
     record_answer(request, answer, body.question)
     return answer
+
+
+def recorded(request: Request, released: Iterable[Released], question: str) -> Iterator[Released]:
+    """`released`, recording the answer for the request log as it goes by (logged after the last byte)."""
+    for item in released:
+        if isinstance(item, Answer):
+            record_answer(request, item, question)
+        yield item
 
 
 @api.post("/ask", responses=documented(*GUARDED, 404, 413, 415, 422))
@@ -113,10 +134,13 @@ _STREAM = {
 def ask_stream(request: Request, body: AskRequest, pipeline: PipelineDep) -> EventSourceResponse:
     """`/v1/ask` as server-sent events: `citation`, `delta`, then `done` (or `error`).
 
-    The request is validated and answered before the stream opens, so a bad request gets
-    the same status code and message as on /v1/ask.
+    The request is validated and its passages retrieved before the stream opens, so a bad request
+    gets the same status code and message as on /v1/ask. A generated answer's sentences are sent
+    as the model writes them, each once it passed verification.
     """
-    return EventSourceResponse(events(_answer(request, body, pipeline)), ping=15)
+    filters, history = _asked(body)
+    released = pipeline.stream(body.question, filters, body.top_k, history)
+    return EventSourceResponse(events(recorded(request, released, body.question)), ping=15)
 
 
 @api.get("/sources", responses=documented(*GUARDED))

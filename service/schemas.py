@@ -10,12 +10,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from footnote.index.types import Filters
+from footnote.service.modelstate import ModelState
 
 __all__ = [
     "MAX_QUESTION_CHARS",
     "AskFilters",
     "AskRequest",
     "ErrorBody",
+    "NotReady",
+    "Ready",
     "Source",
     "SourceList",
     "SourceText",
@@ -140,3 +143,20 @@ class SourceList(BaseModel):
     """GET /v1/sources."""
 
     sources: list[Source]
+
+
+class Ready(BaseModel):
+    """GET /readyz while the index is loaded and the vector store answers."""
+
+    status: Literal["ready"] = "ready"
+    model: ModelState = Field(
+        description="The language model's state, apart from the index's: a model server that is down "
+        "leaves the service ready, since answers then fall back to the extractive composer"
+    )
+
+
+class NotReady(BaseModel):
+    """GET /readyz (503) while the index is loading, empty, or its store does not answer."""
+
+    status: Literal["not ready"] = "not ready"
+    detail: str

@@ -1,16 +1,21 @@
 """A scripted OpenAI-compatible model server: real HTTP on 127.0.0.1, replies written by the test.
 
 A script is a function from the request body to a reply: the reply's text (sent as the
-protocol's stream of chunks, or as one completion when the request does not stream), `HANG`
-(headers, one chunk, then silence until the server stops), `TRICKLE` (a keep-alive comment
-every 0.2 s for 10 s, never a token), or `Raw(bytes)` (sent as is).
+protocol's stream of chunks, a word each, or as one completion when the request does not
+stream), `HANG` (headers, one chunk, then silence until the server stops), `TRICKLE` (a
+keep-alive comment every 0.2 s for 10 s, never a token), `Raw(bytes)` (sent as is), `Held(text)`
+(every word but the last, then the last only once the test lets it go), or `Cut(text)` (its
+words, then the connection closes mid-stream, as when a server dies).
 Every request body is kept in `requests`, so a test can read the prompt the model was shown.
+`GET /v1/models` lists the one model, unless `models` is HANG (no answer until the server stops).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +28,18 @@ from typing import Any
 class Raw:
     body: bytes
     content_type: str = "application/json"
+
+
+@dataclass
+class Held:
+    text: str
+    let_go: threading.Event = field(default_factory=threading.Event)  # the test sets it
+    finished: threading.Event = field(default_factory=threading.Event)  # set once the last word is sent
+
+
+@dataclass(frozen=True)
+class Cut:
+    text: str
 
 
 HANG = object()
@@ -73,6 +90,8 @@ def _completion(content: str) -> bytes:
 @dataclass
 class ScriptedModel:
     script: Script = lambda _: "NO_ANSWER"
+    models: object = None  # HANG: GET /v1/models never answers
+    connections: list[socket.socket] = field(default_factory=list)  # closed when the server stops
     requests: list[dict[str, Any]] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
     url: str = ""
@@ -84,6 +103,10 @@ def _handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, *_: Any) -> None:  # quiet
             pass
+
+        def setup(self) -> None:
+            super().setup()
+            model.connections.append(self.connection)
 
         def _send(self, status: int, content_type: str, body: bytes | None) -> None:
             self.send_response(status)
@@ -99,6 +122,23 @@ def _handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
         def _chunked(self, data: bytes) -> None:
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
+
+        def do_GET(self) -> None:
+            if self.path != "/v1/models":
+                self._send(404, "application/json", b'{"error": {"message": "not found"}}')
+            elif model.models is HANG:
+                model.stopping.wait(60)
+            else:
+                card = {"id": "scripted", "object": "model", "created": 0, "owned_by": "tests"}
+                self._send(200, "application/json", json.dumps({"object": "list", "data": [card]}).encode())
+
+        def _words(self, words: list[str]) -> None:
+            for word in words:
+                self._chunked(_chunk(word))
+
+        def _stop(self) -> None:
+            self._chunked(_chunk(None, "stop") + b"data: [DONE]\n\n")
+            self._chunked(b"")
 
         def do_POST(self) -> None:
             if self.path != "/v1/chat/completions":
@@ -119,14 +159,25 @@ def _handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
                     if model.stopping.wait(0.2):
                         break
                     self._chunked(b": keep-alive\n\n")
+            elif isinstance(reply, Held):
+                self._send(200, "text/event-stream", None)
+                *words, last = re.findall(r"\S+\s*", reply.text)
+                self._words(words)
+                reply.let_go.wait(10)  # bounded: a test that never lets go still ends
+                self._words([last])
+                self._stop()
+                reply.finished.set()
+            elif isinstance(reply, Cut):
+                self._send(200, "text/event-stream", None)
+                self._words(re.findall(r"\S+\s*", reply.text))
+                self.close_connection = True  # no last chunk: the reply ends mid-stream
+                self.connection.shutdown(socket.SHUT_RDWR)
             elif not request.get("stream"):
                 self._send(200, "application/json", _completion(str(reply)))
             else:
                 self._send(200, "text/event-stream", None)
-                for word in re.findall(r"\S+\s*", str(reply)):
-                    self._chunked(_chunk(word))
-                self._chunked(_chunk(None, "stop") + b"data: [DONE]\n\n")
-                self._chunked(b"")
+                self._words(re.findall(r"\S+\s*", str(reply)))
+                self._stop()
 
     return Handler
 
@@ -146,3 +197,6 @@ def scripted_model() -> Iterator[ScriptedModel]:
         model.stopping.set()
         server.shutdown()
         server.server_close()
+        for connection in model.connections:  # as a server that stops does: kept-alive ones too
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)

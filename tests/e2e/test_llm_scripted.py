@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from footnote.service.settings import Settings
-from tests.scripted_llm import HANG, ScriptedModel, find, scripted_model
+from tests.scripted_llm import HANG, Held, ScriptedModel, find, scripted_model
 from tests.servers import footnote_serve, parse_sse
 
 pytestmark = pytest.mark.slow
@@ -70,3 +71,43 @@ def test_serve__silent_model_falls_back_to_extractive_within_the_timeout(
     body = httpx.post(f"{api}/v1/ask", json=ASK, timeout=30).json()
     assert time.monotonic() - started < 5.0
     assert body["composer"] == "extractive" and not body["abstained"] and "260,000" in body["answer"]
+
+
+def test_serve__streams_each_verified_sentence_before_the_model_has_finished(
+    api: str, model: ScriptedModel
+) -> None:
+    held: list[Held] = []
+
+    def script(request: dict[str, Any]) -> Held:
+        held.append(Held(_reply(request)))  # the last word, "[n].", is held back
+        return held[-1]
+
+    model.script = script
+    got: list[tuple[str, Any]] = []
+    with httpx.stream("POST", f"{api}/v1/ask/stream", json=ASK, timeout=30) as r:
+        name = None
+        for line in r.iter_lines():
+            if line.startswith("event: "):
+                name = line.removeprefix("event: ")
+            elif line.startswith("data: ") and name:
+                got.append((name, json.loads(line.removeprefix("data: "))))
+                if name == "delta":  # the first sentence is out while the model is still writing
+                    assert not held[0].finished.is_set()
+                    held[0].let_go.set()
+    assert held[0].finished.is_set()
+    done = got[-1][1]
+    assert got[-1][0] == "done" and done["composer"] == "generative"
+    assert [name for name, _ in got] == ["citation", "delta", "done"]
+    assert got[1][1]["text"] == done["answer"] and "260,000" in done["answer"]
+    assert [d["text"] for d in done["dropped"]] == ["The Bundeswehr also plans 12 new submarines."]
+
+
+def test_serve__readyz_reports_the_model_beside_the_index(api: str, model: ScriptedModel) -> None:
+    deadline = time.monotonic() + 15
+    while (body := httpx.get(f"{api}/readyz", timeout=5).json())["model"]["state"] != "reachable":
+        assert time.monotonic() < deadline, body
+        time.sleep(0.2)
+    assert body == {
+        "status": "ready",
+        "model": {"configured": True, "state": "reachable", "detail": "the model server answers"},
+    }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from footnote.index.errors import ModelFailed
 from footnote.index.tokenize import content_terms
 from footnote.index.types import Chunk, Hit
 from footnote.service.compose import Draft
@@ -63,3 +66,25 @@ def many_sentences(n: int, words: int) -> list[Chunk]:
         "many.txt",
         *(" ".join(["Bridge", *(f"w{i}x{j}" for j in range(words - 1))]) + "." for i in range(n)),
     )
+
+
+@dataclass
+class FakeChat:
+    """A `Chat` that writes `reply(messages)` a word at a time, then raises `failure` if one is set
+    (a reply that breaks off); `read` counts the pieces handed out so far."""
+
+    reply: Callable[[list[dict[str, str]]], str]
+    failure: ModelFailed | None = None
+    read: int = 0
+    pieces: list[str] = field(default_factory=list)  # the last reply's, as handed out
+
+    def tokens(self, messages: list[dict[str, str]]) -> Iterator[str]:
+        self.pieces, self.read = re.findall(r"\S+\s*", self.reply(messages)), 0
+        for piece in self.pieces:
+            self.read += 1
+            yield piece
+        if self.failure is not None:
+            raise self.failure
+
+    def probe(self) -> None:
+        pass

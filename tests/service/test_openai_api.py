@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from footnote.service.openai_api import chunks
+from footnote.service.release import said
 from footnote.service.types import Answer, Sentence
 from tests.service.conftest import MakeClient
 
@@ -176,7 +177,7 @@ def test_chat_stream__a_failure_once_open_is_an_error_chunk_the_clients_raise(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     broken = Answer.of([Sentence("A claim.", [9])], [])  # cites a citation it does not carry
-    data = [d["data"] for d in chunks(broken)]
+    data = [d["data"] for d in chunks(said(broken))]
     assert json.loads(data[-1]) == {
         "error": {"message": "the answer could not be sent; please retry", "type": "server_error"}
     }

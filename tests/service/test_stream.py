@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from footnote.service.release import said
 from footnote.service.stream import events
 from footnote.service.types import Answer, Citation, Sentence
 from tests.servers import parse_sse
@@ -70,10 +71,15 @@ def test_stream__bad_request_gets_the_same_status_and_message_as_ask(client: Tes
 def test_events__a_failure_mid_stream_is_an_error_event() -> None:
     cite = Citation(1, "a.txt", 0, 3, "abc", None, None, 1.0)
     broken = Answer.of([Sentence("abc", [1]), Sentence("def", [2])], [cite])  # [2] has no citation
-    got = list(events(broken))
+    got = list(events(said(broken)))
     assert got[-1]["event"] == "error"
     assert json.loads(got[-1]["data"]) == {
         "status": 500,
         "detail": "the answer could not be sent; please retry",
     }
     assert all(e["event"] != "done" for e in got)
+
+
+def test_events__items_that_end_without_the_answer_are_an_error_event() -> None:
+    got = list(events(iter([])))
+    assert [e["event"] for e in got] == ["error"]

@@ -1,0 +1,107 @@
+"""Release: an answer said sentence by sentence, a generated one only as each sentence passes verify.
+
+A generated draft arrives a sentence at a time (service/generate.py). Each sentence goes through
+the same cite and verify steps as a whole draft, numbered as it will be in the final answer: a
+span already cited keeps its id, a new one takes the next, so ids run in order of first use, as
+verify renumbers a whole answer. One that fails is never released; it joins `dropped`, with the
+reason verify gives. The last item is always the whole `Answer`, exactly what was released: what
+the stream sends as `done`.
+
+If the model fails before any sentence was released, ModelFailed goes on to the caller, who may
+still answer some other way; once one was, what was said stands and the failure only ends it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+
+from footnote.index.errors import ModelFailed
+from footnote.service.cite import cite
+from footnote.service.compose import Draft, DraftSentence
+from footnote.service.judge import Judge, entails
+from footnote.service.types import Answer, Citation, Dropped, Sentence
+from footnote.service.verify import verify
+
+__all__ = ["Released", "Said", "release", "said"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """One sentence as it is released, with the citations it is the first to use (sent before it)."""
+
+    sentence: Sentence
+    citations: list[Citation]
+
+
+Released = Said | Answer  # any number of Said, then one Answer
+
+
+def said(answer: Answer) -> Iterator[Released]:
+    """A whole answer, sentence by sentence, then itself (an extractive answer has no tokens)."""
+    by_id = {c.id: c for c in answer.citations}
+    sent: set[int] = set()
+    for sentence in answer.sentences:
+        first = [by_id[n] for n in sentence.citations if n not in sent]
+        sent.update(sentence.citations)
+        yield Said(sentence, first)
+    yield answer
+
+
+def _checked(
+    drafted: DraftSentence, cited: list[Citation], texts: Mapping[str, str], judge: Judge
+) -> Said | Answer:
+    """The sentence as released after `cited`, or the abstention verify gives it (with its reason)."""
+    own = cite(Draft(sentences=[drafted]))  # its spans, numbered from 1
+    known = {(c.source, c.start, c.end): c.id for c in cited}
+    ids: dict[int, int] = {}
+    for c in own.citations:
+        ids[c.id] = known.setdefault((c.source, c.start, c.end), len(known) + 1)
+    citations = [replace(c, id=ids[c.id]) for c in own.citations]
+    sentence = Sentence(own.sentences[0].text, [ids[n] for n in own.sentences[0].citations])
+    checked = verify(Answer.of([sentence], citations), texts, judge)
+    if checked.abstained:
+        return checked
+    return Said(sentence, [c for c in citations if c.id > len(cited)])
+
+
+def release(parts: Iterable[Draft], texts: Mapping[str, str], judge: Judge = entails) -> Iterator[Released]:
+    """Cite and verify each drafted sentence as it comes and release those that pass; then the answer.
+
+    ModelFailed when the parts break off before any sentence was released.
+    """
+    kept: list[Sentence] = []
+    citations: list[Citation] = []
+    unread: list[Dropped] = []  # put aside by the composer (as Draft.dropped)
+    refused: list[Dropped] = []  # put aside by verify
+    refusal: Answer | None = None  # the last, for its reason should nothing be released
+    reason: str | None = None  # the composer's, should it draft no sentence
+    try:
+        for part in parts:
+            unread += part.dropped
+            reason = part.abstain_reason or reason
+            for drafted in part.sentences:
+                outcome = _checked(drafted, citations, texts, judge)
+                if isinstance(outcome, Answer):
+                    refusal = outcome
+                    refused += outcome.dropped
+                    continue
+                kept.append(outcome.sentence)
+                citations += outcome.citations
+                yield outcome
+    except ModelFailed as exc:
+        if not kept:
+            raise
+        log.warning("the language model's reply broke off after %d sentence(s) were sent: %s", len(kept), exc)
+    if kept:
+        answer = Answer.of(kept, citations)
+    elif refusal is not None:
+        answer = Answer.abstain(refusal.reason or "")
+    else:
+        answer = Answer.abstain(reason or "The sources don't answer this question.")
+    # in the order /v1/ask reports them: the composer's, then verify's
+    answer.dropped, answer.composer = [*unread, *refused], "generative"
+    yield answer
