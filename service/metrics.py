@@ -95,9 +95,9 @@ class Metrics:
         """The exposition text, with the snapshot gauges read now (left as they were while none
         is loaded)."""
         if pipeline is not None:
-            snapshot = pipeline.snapshot
-            self.documents.set(len(snapshot.documents))
-            self.chunks.set(len(snapshot.chunks))
+            snapshot = None if pipeline.empty else pipeline.snapshot
+            self.documents.set(len(snapshot.documents) if snapshot is not None else 0)
+            self.chunks.set(len(snapshot.chunks) if snapshot is not None else 0)
             self.generation.set(max(pipeline.generation.counter, 0))
             self.age.set(max(time.time() - pipeline.loaded_at, 0.0))
         return generate_latest(self.registry)

@@ -1,4 +1,10 @@
-"""The whole question-answering flow, one stage per line."""
+"""The whole question-answering flow, one stage per line.
+
+An empty corpus is a state to serve, not a failure to load: a new deployment must be ready to take
+its first document over HTTP (and one whose last document was deleted stays up). Over it every
+question abstains with NOTHING_INDEXED — also one naming a source in its filters, since that reason
+says more than "unknown source" — and the sources are an empty list.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from footnote.index.embed import Embedder, OnnxEmbedder
-from footnote.index.errors import ModelFailed, UnknownSource
+from footnote.index.errors import IndexNotReady, ModelFailed, UnknownSource
 from footnote.index.retrieve import Retriever
 from footnote.index.snapshot import Snapshot, load_snapshot
 from footnote.index.store import Generation, Store, open_client
@@ -25,22 +31,38 @@ from footnote.service.settings import Settings
 from footnote.service.types import Answer
 from footnote.service.verify import verify
 
-__all__ = ["Pipeline", "build_pipeline"]
+__all__ = ["NOTHING_INDEXED", "Pipeline", "build_pipeline", "open_pipeline"]
 
 log = logging.getLogger(__name__)
 _UNKNOWN = Generation(-1, "")  # a pipeline built without one: the first `sync` reloads
+NOTHING_INDEXED = "no documents are indexed yet: add one with PUT /v1/documents/{name} or `footnote ingest`"
+
+
+@dataclass(frozen=True, slots=True)
+class _Corpus:
+    """A snapshot that holds documents, and the stages built on it."""
+
+    snapshot: Snapshot
+    retriever: Retriever
+    composer: Composer
 
 
 @dataclass(frozen=True, slots=True)
 class _Loaded:
-    """What one request uses from start to end: a snapshot and the stages built on it."""
+    """What one request uses from start to end."""
 
     store: Store  # the client the snapshot was read through (see Store.fresh)
-    snapshot: Snapshot
-    retriever: Retriever
-    composer: Composer
+    corpus: _Corpus | None  # None: nothing is indexed
     generation: Generation  # the store's generation read before the snapshot was
     loaded_at: float  # time.time() when it was built
+
+
+def _read(store: Store) -> Snapshot | None:
+    """The store's corpus snapshot; None while it holds no document."""
+    try:
+        return load_snapshot(store)
+    except IndexNotReady:  # load_snapshot's word for "no live chunk": here a state, not an error
+        return None
 
 
 class Pipeline:
@@ -50,7 +72,7 @@ class Pipeline:
         self,
         store: Store,
         embedder: Embedder,
-        snapshot: Snapshot,
+        snapshot: Snapshot | None,
         top_k: int,
         composer: Callable[[Snapshot], Composer] = ExtractiveComposer,
         generation: Generation = _UNKNOWN,
@@ -61,9 +83,11 @@ class Pipeline:
         self._lock = threading.Lock()
         self._loaded = self._build(store, snapshot, generation)
 
-    def _build(self, store: Store, snapshot: Snapshot, generation: Generation) -> _Loaded:
-        retriever = Retriever(snapshot, store, self.embedder)
-        return _Loaded(store, snapshot, retriever, self._composer(snapshot), generation, time.time())
+    def _build(self, store: Store, snapshot: Snapshot | None, generation: Generation) -> _Loaded:
+        corpus = None
+        if snapshot is not None:
+            corpus = _Corpus(snapshot, Retriever(snapshot, store, self.embedder), self._composer(snapshot))
+        return _Loaded(store, corpus, generation, time.time())
 
     @property
     def store(self) -> Store:
@@ -72,8 +96,16 @@ class Pipeline:
 
     @property
     def snapshot(self) -> Snapshot:
-        """The corpus snapshot requests are answered from now."""
-        return self._loaded.snapshot
+        """The corpus snapshot requests are answered from now; IndexNotReady while it is empty."""
+        corpus = self._loaded.corpus
+        if corpus is None:
+            raise IndexNotReady(NOTHING_INDEXED)
+        return corpus.snapshot
+
+    @property
+    def empty(self) -> bool:
+        """Whether the live snapshot holds no document (a valid state: every question abstains)."""
+        return self._loaded.corpus is None
 
     @property
     def generation(self) -> Generation:
@@ -98,7 +130,7 @@ class Pipeline:
         # so the next `sync` loads once more instead of missing the write.
         store = self.store.fresh()
         generation = store.generation()
-        loaded = self._build(store, load_snapshot(store), generation)
+        loaded = self._build(store, _read(store), generation)
         with self._lock:
             self._loaded = loaded
 
@@ -115,15 +147,17 @@ class Pipeline:
 
     def sources(self) -> list[dict[str, object]]:
         """Every indexed document's metadata, by name."""
-        snapshot = self.snapshot
-        return [_meta(snapshot, name) for name in sorted(snapshot.documents)]
+        corpus = self._loaded.corpus
+        if corpus is None:
+            return []
+        return [_meta(corpus.snapshot, name) for name in sorted(corpus.snapshot.documents)]
 
     def source(self, name: str) -> dict[str, object]:
         """One document's metadata and stored text; UnknownSource when it is not indexed."""
-        snapshot = self.snapshot
-        if name not in snapshot.texts:  # names are looked up, never joined onto a path
+        corpus = self._loaded.corpus
+        if corpus is None or name not in corpus.snapshot.texts:  # looked up, never joined onto a path
             raise UnknownSource(name)
-        return {**_meta(snapshot, name), "text": snapshot.texts[name]}
+        return {**_meta(corpus.snapshot, name), "text": corpus.snapshot.texts[name]}
 
     def ask(
         self,
@@ -143,19 +177,21 @@ class Pipeline:
         history: Sequence[Mapping[str, str]] = (),
     ) -> tuple[Answer, list[Hit]]:
         """`ask`, also returning the retrieved passages (for evaluation)."""
-        loaded = self._loaded  # one snapshot for the whole request
+        corpus = self._loaded.corpus  # one snapshot for the whole request
+        if corpus is None:
+            return Answer.abstain(NOTHING_INDEXED), []
         # condense a follow-up and the earlier turns into a standalone question; invisible
         # characters inside a word ("Ger\u200bmany") would split it for every rule below
         turns = [{**turn, "content": without_zero_width(turn["content"])} for turn in history]
         asked = condense(without_zero_width(question), turns)
         # retrieve passages
-        hits = loaded.retriever.search(asked.standalone, top_k or self.top_k, filters)
+        hits = corpus.retriever.search(asked.standalone, top_k or self.top_k, filters)
         # compose an answer from them (generated when a model is configured and answers in time)
-        draft, composer = self._compose(loaded.composer, asked.question, hits, asked.context)
+        draft, composer = self._compose(corpus.composer, asked.question, hits, asked.context)
         # cite every sentence to its exact span
         answer = cite(draft)
         # verify every citation against the stored text of the live documents before it leaves
-        answer = verify(answer, loaded.snapshot.texts)
+        answer = verify(answer, corpus.snapshot.texts)
         answer.standalone_question, answer.composer = asked.standalone, composer
         answer.dropped = [*draft.dropped, *answer.dropped]
         return answer, hits
@@ -196,13 +232,20 @@ def build_pipeline(settings: Settings) -> Pipeline:
             settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_seconds
         )
         generator = GenerativeComposer(chat)
-    generation = store.generation()  # before the snapshot: see Pipeline.refresh
     embedder = OnnxEmbedder(settings.model_cache)
-    snapshot = load_snapshot(store)
-    composer = _COMPOSERS[settings.composer]
-    return Pipeline(
-        store, embedder, snapshot, settings.top_k, composer, generation=generation, generator=generator
-    )
+    return open_pipeline(store, embedder, settings.top_k, _COMPOSERS[settings.composer], generator)
+
+
+def open_pipeline(
+    store: Store,
+    embedder: Embedder,
+    top_k: int,
+    composer: Callable[[Snapshot], Composer] = ExtractiveComposer,
+    generator: Composer | None = None,
+) -> Pipeline:
+    """A pipeline over what `store` holds now, which may be nothing (a deployment's first start)."""
+    generation = store.generation()  # before the snapshot: see Pipeline.refresh
+    return Pipeline(store, embedder, _read(store), top_k, composer, generation, generator)
 
 
 def _learned(snapshot: Snapshot) -> Composer:

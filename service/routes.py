@@ -18,7 +18,7 @@ from footnote.service.handlers import GUARDED, documented
 from footnote.service.jsonroute import JSONRoute
 from footnote.service.loader import Loader
 from footnote.service.metrics import FORBIDDEN, Metrics
-from footnote.service.pipeline import Pipeline
+from footnote.service.pipeline import NOTHING_INDEXED, Pipeline
 from footnote.service.requestlog import record_answer
 from footnote.service.schemas import AskRequest, SourceList, SourceText
 from footnote.service.stream import events
@@ -72,6 +72,10 @@ async def readyz(loader: LoaderDep) -> JSONResponse:
     readiness = loader.readiness
     if not readiness.ready:
         return JSONResponse({"status": "not ready", "detail": readiness.detail}, status_code=503)
+    pipeline = loader.loaded
+    if pipeline is not None and pipeline.empty:
+        # ready all the same: a load balancer must route the first document's PUT to this replica
+        return JSONResponse({"status": "ready", "detail": NOTHING_INDEXED})
     return JSONResponse({"status": "ready"})
 
 

@@ -79,3 +79,40 @@ def test_served__an_ingested_html_file_and_a_put_docx_are_answered_and_a_delete_
         assert httpx.delete(f"{api}/v1/documents/mombasa.docx", headers=AUTH, timeout=60).status_code == 200
         answer = _ask(api, "How much did the Mombasa fish market cost?")
         assert "7 million" not in str(answer["answer"])
+
+
+NOTHING_INDEXED = "no documents are indexed yet: add one with PUT /v1/documents/{name} or `footnote ingest`"
+FERRY = (
+    "# Harbour ferry returns\n\n2024-05-03\n\n"
+    "The harbour ferry service resumed on Monday after a winter of repairs. "
+    "The council paid 4.2 million euros for a new engine and hull work.\n"
+)
+
+
+def test_served__a_new_empty_deployment_takes_its_first_document_by_put_and_answers_from_it(
+    tmp_path: Path, model_cache: Path
+) -> None:
+    env = {
+        **os.environ,
+        "FOOTNOTE_DATA_DIR": str(tmp_path / "data"),  # nothing was ever ingested here
+        "FOOTNOTE_MODEL_DIR": str(model_cache),
+        "FOOTNOTE_API_KEY": KEY,
+    }
+    with footnote_serve(env, cwd=ROOT) as api:  # ready: an empty corpus is a valid state
+        ready = httpx.get(f"{api}/readyz", timeout=10)
+        assert (ready.status_code, ready.json()) == (200, {"status": "ready", "detail": NOTHING_INDEXED})
+        before = _ask(api, "How much did the council pay for the ferry engine?")
+        assert (before["abstained"], before["reason"]) == (True, NOTHING_INDEXED)
+
+        r = httpx.put(
+            f"{api}/v1/documents/ferry.md",
+            content=FERRY.encode(),
+            headers={"Content-Type": "text/markdown", **AUTH},
+            timeout=60,
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["chunks"] == 2 and r.json()["unchanged"] is False
+        answer = _ask(api, "How much did the council pay for the ferry engine?")
+        assert "4.2 million euros" in str(answer["answer"])
+        _spans_hold(api, answer, "ferry.md")
+        assert httpx.get(f"{api}/readyz", timeout=10).json() == {"status": "ready"}
