@@ -19,31 +19,26 @@ same bytes again) and so are removals (footnote_documents_deleted_total); a refu
 from __future__ import annotations
 
 import threading
-import unicodedata
-from pathlib import PurePosixPath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 
-from footnote.index.errors import UnreadableDocument, UnsupportedFormat
-from footnote.index.extract import CONTENT_TYPES, Kind, kind_of_content_type, kind_of_suffix
+from footnote.index.extract import CONTENT_TYPES
 from footnote.index.ingest import ingest_document, remove_document
-from footnote.index.load import read_document
 from footnote.index.types import Document
 from footnote.service.handlers import GUARDED, documented
 from footnote.service.metrics import Metrics
 from footnote.service.pipeline import Pipeline
 from footnote.service.routes import GuardDep, PipelineDep
 from footnote.service.schemas import ErrorBody
+from footnote.service.upload import FIELD, MAX_FILES, Part, form_parts, read_body, read_form, valid_name
 
 __all__ = ["DOCUMENTS", "DocumentRemoved", "DocumentWritten", "DocumentsWritten", "documents"]
 
 DOCUMENTS = "/v1/documents"
-MAX_NAME = 200
-_NAME_RULE = f"use at most {MAX_NAME} characters and no '/', '\\', '..' or control characters"
 
 # one write at a time per process: two writes of one name never interleave their add/commit/delete
 _writing = threading.Lock()
@@ -104,19 +99,6 @@ class DocumentRemoved(BaseModel):
     generation: int
 
 
-def _valid_name(name: str) -> str:
-    # names are looked up, never joined onto a path; the rule keeps them printable and unambiguous
-    bad = (
-        not name
-        or len(name) > MAX_NAME
-        or ".." in name
-        or any(ch in "/\\" or unicodedata.category(ch)[0] == "C" for ch in name)
-    )
-    if bad:
-        raise HTTPException(422, f"invalid document name: {_NAME_RULE}")
-    return name
-
-
 _BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -124,31 +106,26 @@ _BODY: dict[str, Any] = {
         "content": {ct: {"schema": {"type": "string", "format": "binary"}} for ct in CONTENT_TYPES},
     }
 }
+_FORM: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": f"One or more files, each in a part named {FIELD!r} (at most {MAX_FILES}), "
+        "stored under its file name; its format is told by the part's Content-Type, else the "
+        "name's suffix",
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {FIELD: {"type": "array", "items": {"type": "string", "format": "binary"}}},
+                    "required": [FIELD],
+                }
+            }
+        },
+    }
+}
 _UNSUPPORTED: dict[int | str, dict[str, Any]] = {
     415: {"model": ErrorBody, "description": "Unsupported document format"}
 }
-
-
-def _kind(name: str, content_type: str, by_suffix: bool) -> Kind:
-    try:
-        return kind_of_content_type(content_type)
-    except UnsupportedFormat:
-        # a browser labels a part by its own guess (often application/octet-stream for .md):
-        # there, the file name's suffix says as much, as it does for `footnote ingest`
-        kind = kind_of_suffix(PurePosixPath(name).suffix) if by_suffix else None
-        if kind is None:
-            raise
-        return kind
-
-
-def _read(name: str, raw: bytes, content_type: str, by_suffix: bool = False) -> Document:
-    """The document in these bytes; 415 or 422 with the reason (nothing is written)."""
-    try:
-        return read_document(name, raw, _kind(name, content_type, by_suffix))
-    except UnsupportedFormat as exc:
-        raise HTTPException(415, str(exc)) from exc
-    except UnreadableDocument as exc:
-        raise HTTPException(422, str(exc)) from exc
 
 
 def _write(docs: list[Document], pipeline: Pipeline, metrics: Metrics) -> list[DocumentWritten]:
@@ -172,7 +149,11 @@ def _write(docs: list[Document], pipeline: Pipeline, metrics: Metrics) -> list[D
 
 
 def _put(name: str, raw: bytes, content_type: str, pipeline: Pipeline, metrics: Metrics) -> DocumentWritten:
-    return _write([_read(name, raw, content_type)], pipeline, metrics)[0]
+    return _write([read_body(name, raw, content_type)], pipeline, metrics)[0]
+
+
+def _post(parts: list[Part], pipeline: Pipeline, metrics: Metrics) -> list[DocumentWritten]:
+    return _write(read_form(parts), pipeline, metrics)  # every part read before the first write
 
 
 def _remove(name: str, pipeline: Pipeline, metrics: Metrics) -> DocumentRemoved:
@@ -196,7 +177,7 @@ async def put_document(
 
     The same bytes again embed and write nothing. Needs `Authorization: Bearer <key>`.
     """
-    _valid_name(name)
+    valid_name(name)
     raw = await request.body()  # already bounded by FOOTNOTE_MAX_DOCUMENT_BYTES (BodyLimit)
     content_type = request.headers.get("content-type", "")
     return await run_in_threadpool(_put, name, raw, content_type, pipeline, metrics)
@@ -205,4 +186,14 @@ async def put_document(
 @documents.delete("/{name:document_name}", responses=documented(*GUARDED, 404, 422))
 def delete_document(name: str, pipeline: PipelineDep, metrics: MetricsDep) -> DocumentRemoved:
     """Remove one document. Needs `Authorization: Bearer <key>`."""
-    return _remove(_valid_name(name), pipeline, metrics)
+    return _remove(valid_name(name), pipeline, metrics)
+
+
+@documents.post("", openapi_extra=_FORM, responses={**documented(*GUARDED, 413, 422), **_UNSUPPORTED})
+async def post_documents(request: Request, pipeline: PipelineDep, metrics: MetricsDep) -> DocumentsWritten:
+    """Create or replace documents from a multipart form: each `file` part under its file name.
+
+    All or none: one bad file stores none of them. Needs `Authorization: Bearer <key>`.
+    """
+    parts = await form_parts(request)  # already bounded by FOOTNOTE_MAX_DOCUMENT_BYTES (BodyLimit)
+    return DocumentsWritten(documents=await run_in_threadpool(_post, parts, pipeline, metrics))

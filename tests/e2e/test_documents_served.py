@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, SEEDS
-from tests.docfiles import docx_bytes
+from tests.docfiles import docx_bytes, pdf_bytes
 from tests.servers import footnote, footnote_serve
 
 pytestmark = pytest.mark.slow
@@ -116,3 +116,41 @@ def test_served__a_new_empty_deployment_takes_its_first_document_by_put_and_answ
         assert "4.2 million euros" in str(answer["answer"])
         _spans_hold(api, answer, "ferry.md")
         assert httpx.get(f"{api}/readyz", timeout=10).json() == {"status": "ready"}
+
+
+def test_served__a_browser_form_stores_each_file_and_one_bad_file_stores_none(
+    tmp_path: Path, model_cache: Path
+) -> None:
+    env = {
+        **os.environ,
+        "FOOTNOTE_DATA_DIR": str(tmp_path / "data"),
+        "FOOTNOTE_MODEL_DIR": str(model_cache),
+        "FOOTNOTE_API_KEY": KEY,
+    }
+    pdf = pdf_bytes(
+        ["Mombasa opened a fish market that cost 7 million shillings in March.", "Traders welcomed it."],
+        title="Mombasa opens a fish market",
+    )
+    ferry = ("ferry.md", FERRY.encode(), "application/octet-stream")  # as a browser labels a .md file
+    with footnote_serve(env, cwd=ROOT) as api:
+        bad = [("file", ferry), ("file", ("scan.pdf", pdf_bytes([]), "application/pdf"))]
+        r = httpx.post(f"{api}/v1/documents", files=bad, headers=AUTH, timeout=60)
+        assert (r.status_code, r.json()) == (
+            422,
+            {
+                "detail": "file 2 ('scan.pdf'): cannot read the document: the PDF has no text layer "
+                "(a scan? run OCR first)"
+            },
+        )
+        assert httpx.get(f"{api}/v1/sources", headers=AUTH, timeout=10).json() == {"sources": []}
+
+        files = [("file", ferry), ("file", ("mombasa.pdf", pdf, "application/pdf"))]
+        r = httpx.post(f"{api}/v1/documents", files=files, headers=AUTH, timeout=60)
+        assert r.status_code == 200, r.text
+        assert [d["name"] for d in r.json()["documents"]] == ["ferry.md", "mombasa.pdf"]
+        answer = _ask(api, "How much did the Mombasa fish market cost?")
+        assert "7 million shillings" in str(answer["answer"])
+        _spans_hold(api, answer, "mombasa.pdf")
+        answer = _ask(api, "How much did the council pay for the ferry engine?")
+        assert "4.2 million euros" in str(answer["answer"])
+        _spans_hold(api, answer, "ferry.md")
