@@ -80,7 +80,10 @@ class Pipeline:
     ) -> None:
         self.embedder, self.top_k, self._composer = embedder, top_k, composer
         self.generator = generator  # a language model's composer, when one is configured
-        self._lock = threading.Lock()
+        # One refresh at a time: a write's own sync meets the loader's poll after every write, and
+        # each refresh of an embedded store opens a new Chroma client, which drops Chroma's
+        # process-wide cache of them (Store.fresh) — two at once break each other's client.
+        self._refreshing = threading.RLock()
         self._loaded = self._build(store, snapshot, generation)
 
     def _build(self, store: Store, snapshot: Snapshot | None, generation: Generation) -> _Loaded:
@@ -128,18 +131,18 @@ class Pipeline:
         """
         # The generation is read first: a write that lands during the load moves it again,
         # so the next `sync` loads once more instead of missing the write.
-        store = self.store.fresh()
-        generation = store.generation()
-        loaded = self._build(store, _read(store), generation)
-        with self._lock:
-            self._loaded = loaded
+        with self._refreshing:
+            store = self.store.fresh()
+            generation = store.generation()
+            self._loaded = self._build(store, _read(store), generation)  # one assignment: the swap
 
     def sync(self) -> bool:
         """Refresh when the store's generation moved since the live snapshot; True when it did."""
-        if self.store.generation() == self._loaded.generation:
-            return False
-        self.refresh()
-        return True
+        with self._refreshing:  # the second of two at once then finds the first's snapshot current
+            if self.store.generation() == self._loaded.generation:
+                return False
+            self.refresh()
+            return True
 
     def check(self) -> None:
         """StoreUnavailable while the vector store cannot answer a search (for readiness)."""
