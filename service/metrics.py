@@ -2,7 +2,8 @@
 
 A registry per app, not the library's global one, so every app a test (or a process) builds
 counts alone. Requests and answers are counted by the request-log middleware
-(service/requestlog.py); the snapshot gauges are read from the live pipeline at each scrape.
+(service/requestlog.py), document writes and deletes by the documents API once they are committed
+(service/documents.py); the snapshot gauges are read from the live pipeline at each scrape.
 
 Who may read it: a scraper on the same host (a loopback client address) or anyone with the
 API key; FOOTNOTE_METRICS_PUBLIC=1 opens it to all. Metrics reveal traffic and corpus size,
@@ -22,9 +23,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 if TYPE_CHECKING:
     from footnote.service.pipeline import Pipeline
 
-__all__ = ["OUTCOMES", "Metrics"]
+__all__ = ["OUTCOMES", "WRITES", "Metrics"]
 
 OUTCOMES = ("answered", "abstained", "error")
+WRITES = ("changed", "unchanged")
 FORBIDDEN = "metrics are readable from loopback only: send the API key or set FOOTNOTE_METRICS_PUBLIC=1"
 
 
@@ -68,9 +70,19 @@ class Metrics:
         self.age = Gauge(
             "footnote_snapshot_age_seconds", "Seconds since the live snapshot was loaded", registry=r
         )
-        # counted by the documents API once it lands
-        self.written = Counter("footnote_documents_written", "Documents created or replaced", registry=r)
-        self.deleted = Counter("footnote_documents_deleted", "Documents deleted", registry=r)
+        # A write of the same bytes again is a no-op the caller still asked for: counted apart, so a
+        # CMS hook re-sending everything shows up without looking like churn.
+        self.written = Counter(
+            "footnote_documents_written",
+            "Documents written through the documents API: changed (created or replaced) or unchanged",
+            ["outcome"],
+            registry=r,
+        )
+        for outcome in WRITES:
+            self.written.labels(outcome)
+        self.deleted = Counter(
+            "footnote_documents_deleted", "Documents removed through the documents API", registry=r
+        )
 
     def may_read(self, client_host: str | None, authorization: str) -> bool:
         """Whether this caller may read /metrics (see the module docstring)."""
@@ -91,13 +103,21 @@ class Metrics:
         if outcome == "answered":
             self.citations.observe(citations)
 
+    def observe_write(self, unchanged: bool) -> None:
+        """One document stored (or found already live) by the documents API."""
+        self.written.labels("unchanged" if unchanged else "changed").inc()
+
+    def observe_delete(self) -> None:
+        """One document removed by the documents API."""
+        self.deleted.inc()
+
     def render(self, pipeline: Pipeline | None) -> bytes:
         """The exposition text, with the snapshot gauges read now (left as they were while none
         is loaded)."""
         if pipeline is not None:
-            snapshot = pipeline.snapshot
-            self.documents.set(len(snapshot.documents))
-            self.chunks.set(len(snapshot.chunks))
+            snapshot = None if pipeline.empty else pipeline.snapshot
+            self.documents.set(len(snapshot.documents) if snapshot is not None else 0)
+            self.chunks.set(len(snapshot.chunks) if snapshot is not None else 0)
             self.generation.set(max(pipeline.generation.counter, 0))
             self.age.set(max(time.time() - pipeline.loaded_at, 0.0))
         return generate_latest(self.registry)

@@ -1,4 +1,10 @@
-"""The whole question-answering flow, one stage per line."""
+"""The whole question-answering flow, one stage per line.
+
+An empty corpus is a state to serve, not a failure to load: a new deployment must be ready to take
+its first document over HTTP (and one whose last document was deleted stays up). Over it every
+question abstains with NOTHING_INDEXED — also one naming a source in its filters, since that reason
+says more than "unknown source" — and the sources are an empty list.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from typing import Literal
 
 from footnote.index.connect import open_client
 from footnote.index.embed import Embedder, OnnxEmbedder
-from footnote.index.errors import ModelFailed, UnknownSource
+from footnote.index.errors import IndexNotReady, ModelFailed, UnknownSource
 from footnote.index.retrieve import Retriever
 from footnote.index.snapshot import Snapshot, load_snapshot
 from footnote.index.store import Generation, Store
@@ -28,22 +34,38 @@ from footnote.service.settings import Settings
 from footnote.service.types import Answer
 from footnote.service.verify import verify
 
-__all__ = ["Pipeline", "build_pipeline"]
+__all__ = ["NOTHING_INDEXED", "Pipeline", "build_pipeline", "open_pipeline"]
 
 log = logging.getLogger(__name__)
 _UNKNOWN = Generation(-1, "")  # a pipeline built without one: the first `sync` reloads
+NOTHING_INDEXED = "no documents are indexed yet: add one with PUT /v1/documents/{name} or `footnote ingest`"
+
+
+@dataclass(frozen=True, slots=True)
+class _Corpus:
+    """A snapshot that holds documents, and the stages built on it."""
+
+    snapshot: Snapshot
+    retriever: Retriever
+    composer: Composer
 
 
 @dataclass(frozen=True, slots=True)
 class _Loaded:
-    """What one request uses from start to end: a snapshot and the stages built on it."""
+    """What one request uses from start to end."""
 
     store: Store  # the client the snapshot was read through (see Store.fresh)
-    snapshot: Snapshot
-    retriever: Retriever
-    composer: Composer
+    corpus: _Corpus | None  # None: nothing is indexed
     generation: Generation  # the store's generation read before the snapshot was
     loaded_at: float  # time.time() when it was built
+
+
+def _read(store: Store) -> Snapshot | None:
+    """The store's corpus snapshot; None while it holds no document."""
+    try:
+        return load_snapshot(store)
+    except IndexNotReady:  # load_snapshot's word for "no live chunk": here a state, not an error
+        return None
 
 
 class Pipeline:
@@ -53,7 +75,7 @@ class Pipeline:
         self,
         store: Store,
         embedder: Embedder,
-        snapshot: Snapshot,
+        snapshot: Snapshot | None,
         top_k: int,
         composer: Callable[[Snapshot], Composer] = ExtractiveComposer,
         generation: Generation = _UNKNOWN,
@@ -61,12 +83,17 @@ class Pipeline:
     ) -> None:
         self.embedder, self.top_k, self._composer = embedder, top_k, composer
         self.generator = generator  # a language model's composer, when one is configured
-        self._lock = threading.Lock()
+        # One refresh at a time: a write's own sync meets the loader's poll after every write, and
+        # each refresh of an embedded store opens a new Chroma client, which drops Chroma's
+        # process-wide cache of them (Store.fresh) — two at once break each other's client.
+        self._refreshing = threading.RLock()
         self._loaded = self._build(store, snapshot, generation)
 
-    def _build(self, store: Store, snapshot: Snapshot, generation: Generation) -> _Loaded:
-        retriever = Retriever(snapshot, store, self.embedder)
-        return _Loaded(store, snapshot, retriever, self._composer(snapshot), generation, time.time())
+    def _build(self, store: Store, snapshot: Snapshot | None, generation: Generation) -> _Loaded:
+        corpus = None
+        if snapshot is not None:
+            corpus = _Corpus(snapshot, Retriever(snapshot, store, self.embedder), self._composer(snapshot))
+        return _Loaded(store, corpus, generation, time.time())
 
     @property
     def store(self) -> Store:
@@ -75,8 +102,16 @@ class Pipeline:
 
     @property
     def snapshot(self) -> Snapshot:
-        """The corpus snapshot requests are answered from now."""
-        return self._loaded.snapshot
+        """The corpus snapshot requests are answered from now; IndexNotReady while it is empty."""
+        corpus = self._loaded.corpus
+        if corpus is None:
+            raise IndexNotReady(NOTHING_INDEXED)
+        return corpus.snapshot
+
+    @property
+    def empty(self) -> bool:
+        """Whether the live snapshot holds no document (a valid state: every question abstains)."""
+        return self._loaded.corpus is None
 
     @property
     def generation(self) -> Generation:
@@ -99,18 +134,18 @@ class Pipeline:
         """
         # The generation is read first: a write that lands during the load moves it again,
         # so the next `sync` loads once more instead of missing the write.
-        store = self.store.fresh()
-        generation = store.generation()
-        loaded = self._build(store, load_snapshot(store), generation)
-        with self._lock:
-            self._loaded = loaded
+        with self._refreshing:
+            store = self.store.fresh()
+            generation = store.generation()
+            self._loaded = self._build(store, _read(store), generation)  # one assignment: the swap
 
     def sync(self) -> bool:
         """Refresh when the store's generation moved since the live snapshot; True when it did."""
-        if self.store.generation() == self._loaded.generation:
-            return False
-        self.refresh()
-        return True
+        with self._refreshing:  # the second of two at once then finds the first's snapshot current
+            if self.store.generation() == self._loaded.generation:
+                return False
+            self.refresh()
+            return True
 
     def check(self) -> None:
         """StoreUnavailable while the vector store cannot answer a search (for readiness)."""
@@ -118,15 +153,17 @@ class Pipeline:
 
     def sources(self) -> list[dict[str, object]]:
         """Every indexed document's metadata, by name."""
-        snapshot = self.snapshot
-        return [_meta(snapshot, name) for name in sorted(snapshot.documents)]
+        corpus = self._loaded.corpus
+        if corpus is None:
+            return []
+        return [_meta(corpus.snapshot, name) for name in sorted(corpus.snapshot.documents)]
 
     def source(self, name: str) -> dict[str, object]:
         """One document's metadata and stored text; UnknownSource when it is not indexed."""
-        snapshot = self.snapshot
-        if name not in snapshot.texts:  # names are looked up, never joined onto a path
+        corpus = self._loaded.corpus
+        if corpus is None or name not in corpus.snapshot.texts:  # looked up, never joined onto a path
             raise UnknownSource(name)
-        return {**_meta(snapshot, name), "text": snapshot.texts[name]}
+        return {**_meta(corpus.snapshot, name), "text": corpus.snapshot.texts[name]}
 
     def ask(
         self,
@@ -146,22 +183,30 @@ class Pipeline:
         history: Sequence[Mapping[str, str]] = (),
     ) -> tuple[Answer, list[Hit]]:
         """`ask`, also returning the retrieved passages (for evaluation)."""
-        loaded = self._loaded  # one snapshot for the whole request
+        corpus = self._loaded.corpus  # one snapshot for the whole request
+        if corpus is None:
+            return Answer.abstain(NOTHING_INDEXED), []
+        asked, hits = self._retrieve(corpus, question, filters, top_k, history)
+        # compose an answer from them (generated when a model is configured and answers in time)
+        draft, composer = self._compose(corpus.composer, asked.question, hits, asked.context)
+        answer = _checked(draft, corpus.snapshot.texts, asked)
+        answer.composer = composer
+        return answer, hits
+
+    def _retrieve(
+        self,
+        corpus: _Corpus,
+        question: str,
+        filters: Filters | None,
+        top_k: int | None,
+        history: Sequence[Mapping[str, str]],
+    ) -> tuple[Condensed, list[Hit]]:
         # condense a follow-up and the earlier turns into a standalone question; invisible
         # characters inside a word ("Ger\u200bmany") would split it for every rule below
         turns = [{**turn, "content": without_zero_width(turn["content"])} for turn in history]
         asked = condense(without_zero_width(question), turns)
         # retrieve passages
-        hits = loaded.retriever.search(asked.standalone, top_k or self.top_k, filters)
-        # compose an answer from them (generated when a model is configured and answers in time)
-        draft, composer = self._compose(loaded.composer, asked.question, hits, asked.context)
-        # cite every sentence to its exact span
-        answer = cite(draft)
-        # verify every citation against the stored text of the live documents before it leaves
-        answer = verify(answer, loaded.snapshot.texts)
-        answer.standalone_question, answer.composer = asked.standalone, composer
-        answer.dropped = [*draft.dropped, *answer.dropped]
-        return answer, hits
+        return asked, corpus.retriever.search(asked.standalone, top_k or self.top_k, filters)
 
     def stream(
         self,
@@ -176,19 +221,16 @@ class Pipeline:
         status code can still say so. With a language model the answer is composed as the
         iterator is read, each sentence released once verify passed it (service/release.py).
         """
-        if not isinstance(self.generator, GenerativeComposer):  # no tokens: the whole answer, in order
-            return said(self.ask(question, filters, top_k, history))
-        loaded = self._loaded  # one snapshot for the whole request
-        # condense and retrieve, as `run` does
-        turns = [{**turn, "content": without_zero_width(turn["content"])} for turn in history]
-        asked = condense(without_zero_width(question), turns)
-        hits = loaded.retriever.search(asked.standalone, top_k or self.top_k, filters)
-        return self._released(self.generator, loaded, asked, hits)
+        corpus = self._loaded.corpus  # one snapshot for the whole request
+        if corpus is None or not isinstance(self.generator, GenerativeComposer):
+            return said(self.ask(question, filters, top_k, history))  # no tokens: the whole answer
+        asked, hits = self._retrieve(corpus, question, filters, top_k, history)
+        return self._released(self.generator, corpus, asked, hits)
 
     def _released(
-        self, generator: GenerativeComposer, loaded: _Loaded, asked: Condensed, hits: list[Hit]
+        self, generator: GenerativeComposer, corpus: _Corpus, asked: Condensed, hits: list[Hit]
     ) -> Iterator[Released]:
-        texts = loaded.snapshot.texts
+        texts = corpus.snapshot.texts
         try:
             for item in release(generator.drafts(asked.question, hits, asked.context), texts):
                 if isinstance(item, Answer):
@@ -196,11 +238,8 @@ class Pipeline:
                 yield item
         except ModelFailed as exc:  # nothing was said yet: say what the sources say, as `run` would
             log.warning("the language model failed, answering extractively: %s", exc)
-            draft = loaded.composer.compose(asked.question, hits, asked.context)
-            answer = verify(cite(draft), texts)
-            answer.standalone_question = asked.standalone
-            answer.dropped = [*draft.dropped, *answer.dropped]
-            yield from said(answer)
+            draft = corpus.composer.compose(asked.question, hits, asked.context)
+            yield from said(_checked(draft, texts, asked))
 
     def model_state(self) -> ModelState:
         """The language model's state for /readyz, beside the index's; never waits on its server."""
@@ -217,6 +256,15 @@ class Pipeline:
             except ModelFailed as exc:  # an answer now beats an error: say what the sources say
                 log.warning("the language model failed, answering extractively: %s", exc)
         return extractive.compose(question, hits, context), "extractive"
+
+
+def _checked(draft: Draft, texts: Mapping[str, str], asked: Condensed) -> Answer:
+    """Cite every sentence to its exact span, then verify every citation against the stored text
+    of the live documents before it leaves."""
+    answer = verify(cite(draft), texts)
+    answer.standalone_question = asked.standalone
+    answer.dropped = [*draft.dropped, *answer.dropped]
+    return answer
 
 
 def _meta(snapshot: Snapshot, name: str) -> dict[str, object]:
@@ -244,13 +292,20 @@ def build_pipeline(settings: Settings) -> Pipeline:
             settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_seconds
         )
         generator = GenerativeComposer(chat)
-    generation = store.generation()  # before the snapshot: see Pipeline.refresh
     embedder = OnnxEmbedder(settings.model_cache)
-    snapshot = load_snapshot(store)
-    composer = _COMPOSERS[settings.composer]
-    return Pipeline(
-        store, embedder, snapshot, settings.top_k, composer, generation=generation, generator=generator
-    )
+    return open_pipeline(store, embedder, settings.top_k, _COMPOSERS[settings.composer], generator)
+
+
+def open_pipeline(
+    store: Store,
+    embedder: Embedder,
+    top_k: int,
+    composer: Callable[[Snapshot], Composer] = ExtractiveComposer,
+    generator: Composer | None = None,
+) -> Pipeline:
+    """A pipeline over what `store` holds now, which may be nothing (a deployment's first start)."""
+    generation = store.generation()  # before the snapshot: see Pipeline.refresh
+    return Pipeline(store, embedder, _read(store), top_k, composer, generation, generator)
 
 
 def _learned(snapshot: Snapshot) -> Composer:

@@ -21,7 +21,7 @@ from footnote.service.jsonroute import JSONRoute
 from footnote.service.loader import Loader
 from footnote.service.metrics import FORBIDDEN, Metrics
 from footnote.service.modelstate import NOT_CONFIGURED
-from footnote.service.pipeline import Pipeline
+from footnote.service.pipeline import NOTHING_INDEXED, Pipeline
 from footnote.service.release import Released
 from footnote.service.requestlog import record_answer
 from footnote.service.schemas import AskRequest, NotReady, Ready, SourceList, SourceText
@@ -73,6 +73,7 @@ async def healthz() -> dict[str, str]:
 @probes.get(
     "/readyz",
     response_model=Ready,
+    response_model_exclude_unset=True,  # `detail` only while no document is indexed
     responses={503: {"model": NotReady, "description": "Not ready, and why"}},
 )
 async def readyz(loader: LoaderDep) -> JSONResponse | Ready:
@@ -82,7 +83,11 @@ async def readyz(loader: LoaderDep) -> JSONResponse | Ready:
         return JSONResponse({"status": "not ready", "detail": readiness.detail}, status_code=503)
     pipeline = loader.loaded
     # the last probe's result, at once: a model that is down leaves the service ready (extractive)
-    return Ready(model=pipeline.model_state() if pipeline else NOT_CONFIGURED)
+    model = pipeline.model_state() if pipeline else NOT_CONFIGURED
+    if pipeline is not None and pipeline.empty:
+        # ready all the same: a load balancer must route the first document's PUT to this replica
+        return Ready(status="ready", model=model, detail=NOTHING_INDEXED)
+    return Ready(status="ready", model=model)
 
 
 @probes.get("/metrics", include_in_schema=False)

@@ -153,6 +153,10 @@ class Ready(BaseModel):
         description="The language model's state, apart from the index's: a model server that is down "
         "leaves the service ready, since answers then fall back to the extractive composer"
     )
+    detail: str | None = Field(
+        default=None,
+        description="Set while no document is indexed: the service is ready to take its first one",
+    )
 
 
 class NotReady(BaseModel):

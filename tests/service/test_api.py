@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from footnote.index.errors import IndexNotReady
+from footnote.index.errors import StoreUnavailable
 from footnote.service.app import create_app
 from footnote.service.pipeline import Pipeline
 from footnote.service.settings import Settings
@@ -120,18 +120,18 @@ def test_sources__unknown_or_traversal_names_are_404(client: TestClient, path: s
     assert "root:" not in r.text and "[project]" not in r.text
 
 
-EMPTY = "the index is empty: run `footnote ingest` first"
+UNAVAILABLE = "the vector store is unavailable; retry shortly"
 UNEXPECTED = "the index could not be loaded; see the server log"
 
 
-def test_readyz__503_with_the_reason_until_an_index_appears_then_ready(
+def test_readyz__503_with_the_reason_until_the_store_answers_then_ready(
     tmp_path: Path, load_pipeline: Callable[[Settings], Pipeline]
 ) -> None:
-    ingested = threading.Event()
+    store_up = threading.Event()
 
     def load(settings: Settings) -> Pipeline:
-        if not ingested.is_set():
-            raise IndexNotReady(EMPTY)
+        if not store_up.is_set():
+            raise StoreUnavailable()
         return load_pipeline(settings)
 
     with TestClient(create_app(Settings(data_dir=tmp_path, public_url="http://testserver"), load=load)) as c:
@@ -139,14 +139,11 @@ def test_readyz__503_with_the_reason_until_an_index_appears_then_ready(
         assert c.get("/healthz").json() == {"status": "ok"}
         r = c.get("/readyz")
         assert r.status_code == 503
-        assert r.json() == {
-            "status": "not ready",
-            "detail": "the index is empty: run `footnote ingest` first",
-        }
+        assert r.json() == {"status": "not ready", "detail": "the vector store is unavailable; retry shortly"}
         ask = c.post("/v1/ask", json={"question": "anything?"})
         assert ask.status_code == 503
-        assert ask.json() == {"detail": EMPTY}
-        ingested.set()  # no restart: the service picks the index up by itself
+        assert ask.json() == {"detail": UNAVAILABLE}
+        store_up.set()  # no restart: the service loads by itself
         deadline = time.monotonic() + 10
         while (r := c.get("/readyz")).status_code != 200:
             assert time.monotonic() < deadline, r.json()

@@ -71,7 +71,8 @@ def test_metrics__describe_the_live_snapshot(loopback: TestClient, corpus: Path,
     assert got[("footnote_snapshot_documents", ())] == len(list(corpus.iterdir())) == len(sources)
     assert got[("footnote_snapshot_chunks", ())] == sum(s["chunks"] for s in sources)
     assert 0 <= got[("footnote_snapshot_age_seconds", ())] < 60
-    assert got[("footnote_documents_written_total", ())] == 0
+    assert got[("footnote_documents_written_total", (("outcome", "changed"),))] == 0
+    assert got[("footnote_documents_written_total", (("outcome", "unchanged"),))] == 0
     assert got[("footnote_documents_deleted_total", ())] == 0
 
 
@@ -92,3 +93,43 @@ def test_metrics__each_app_has_its_own_registry(make_client: MakeClient) -> None
     first.post("/v1/ask", json=ANSWERED)
     got = samples(second.get("/metrics").text)
     assert got[("footnote_answers_total", (("outcome", "answered"),))] == 0
+
+
+WRITTEN = "footnote_documents_written_total"
+DELETED = ("footnote_documents_deleted_total", ())
+
+
+def test_metrics__count_writes_that_changed_a_document_apart_from_no_ops_and_deletes_that_removed_one(
+    make_client: MakeClient,
+) -> None:
+    c = make_client(api_key="s3cret")
+    auth = {"Authorization": "Bearer s3cret"}
+    text = {"Content-Type": "text/plain", **auth}
+    article = "# Ferry\n\nThe harbour ferry resumed on Monday after repairs.\n"
+
+    def counted() -> tuple[float, float, float]:
+        got = samples(c.get("/metrics", headers=auth).text)
+        return (
+            got[(WRITTEN, (("outcome", "changed"),))],
+            got[(WRITTEN, (("outcome", "unchanged"),))],
+            got[DELETED],
+        )
+
+    assert counted() == (0, 0, 0)
+    assert c.put("/v1/documents/ferry.txt", content=article.encode(), headers=text).status_code == 200
+    assert counted() == (1, 0, 0)  # created
+    assert c.put("/v1/documents/ferry.txt", content=article.encode(), headers=text).json()["unchanged"]
+    assert counted() == (1, 1, 0)  # the same bytes again: a no-op, counted apart
+    changed = article + "A second ferry is planned.\n"
+    assert c.put("/v1/documents/ferry.txt", content=changed.encode(), headers=text).status_code == 200
+    assert counted() == (2, 1, 0)  # replaced
+    refused = c.put(
+        "/v1/documents/ferry.txt", content=b"GIF89a", headers={"Content-Type": "image/gif", **auth}
+    )
+    assert refused.status_code == 415
+    assert c.put("/v1/documents/a..b", content=article.encode(), headers=text).status_code == 422
+    assert counted() == (2, 1, 0)  # a refused write changed nothing and is not counted
+    assert c.delete("/v1/documents/ferry.txt", headers=auth).status_code == 200
+    assert counted() == (2, 1, 1)
+    assert c.delete("/v1/documents/ferry.txt", headers=auth).status_code == 404
+    assert counted() == (2, 1, 1)  # nothing was there to remove

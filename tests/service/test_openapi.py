@@ -23,6 +23,7 @@ OPERATIONS = [
     ("POST", "/v1/chat/completions"),
     ("PUT", "/v1/documents/{name}"),
     ("DELETE", "/v1/documents/{name}"),
+    ("POST", "/v1/documents"),
 ]
 
 

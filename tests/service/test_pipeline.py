@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
 from footnote.index.errors import UnknownSource
-from footnote.index.ingest import ingest_folder
+from footnote.index.ingest import ingest_document, ingest_folder, remove_document
+from footnote.index.load import read_document
 from footnote.index.snapshot import load_snapshot
 from footnote.index.store import Store
-from footnote.service.pipeline import Pipeline
+from footnote.service.pipeline import NOTHING_INDEXED, Pipeline
 from tests.conftest import FakeEmbedder
 
 NEW = "Zanzibar's harbour board approved a new ferry terminal costing 41 million shillings in 2024.\n"
@@ -64,3 +66,42 @@ def test_sync__swaps_only_when_the_store_generation_moved(
     ingest_folder(corpus, store, fake_embedder)
     assert pipeline.sync() is True and "zanzibar.txt" not in pipeline.snapshot.documents
     assert pipeline.ask("How much did the Zanzibar ferry terminal cost?").abstained
+
+
+def test_sync__to_a_store_emptied_of_every_document_abstains_saying_nothing_is_indexed(
+    pipeline: Pipeline, corpus: Path, store: Store
+) -> None:
+    for name in [p.name for p in corpus.iterdir()]:
+        remove_document(name, store)
+    assert pipeline.sync() is True  # an empty corpus is a state to serve, not a failure to load
+    assert pipeline.sources() == []
+    with pytest.raises(UnknownSource):
+        pipeline.source(next(corpus.iterdir()).name)
+    answer = pipeline.ask("How much did the Zanzibar ferry terminal cost?")
+    assert (answer.abstained, answer.reason, answer.citations) == (True, NOTHING_INDEXED, [])
+
+
+def test_sync__from_two_threads_at_once_swaps_without_breaking_the_store_client(
+    pipeline: Pipeline, store: Store, fake_embedder: FakeEmbedder
+) -> None:
+    # a write's own sync and the loader's poll meet after every write; each refresh opens a new
+    # embedded Chroma client, which drops Chroma's process-wide cache of them (see Store.fresh)
+    failures: list[Exception] = []
+
+    def sync() -> None:
+        try:
+            pipeline.sync()
+            pipeline.check()
+        except Exception as exc:
+            failures.append(exc)
+
+    for n in range(10):
+        text = f"# Ferry\n\nThe harbour ferry made crossing number {n} on Monday.\n"
+        ingest_document(read_document("ferry.txt", text.encode(), "text"), pipeline.store, fake_embedder)
+        threads = [threading.Thread(target=sync) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert failures == [], n
+        assert f"crossing number {n}" in pipeline.source("ferry.txt")["text"]  # type: ignore[operator]
