@@ -2,7 +2,7 @@
 
 FootnoteError
 ├── CorpusError      — the folder to ingest is missing or holds no usable file (CLI: exit 2)
-├── IndexNotReady    — the index is empty or still loading (HTTP: 503)
+├── IndexNotReady    — the index is still loading (HTTP: 503)
 ├── StoreUnavailable — the vector store is down, frozen or damaged (HTTP: 503)
 ├── UnknownSource    — a source name that is not in the index (HTTP: 404)
 ├── InvalidFilter    — a filter that cannot be applied, e.g. an inverted date range (HTTP: 422)
@@ -39,7 +39,7 @@ class CorpusError(FootnoteError):
 
 
 class IndexNotReady(FootnoteError):
-    """Seen by API clients while the index is loading or before anything was ingested."""
+    """Seen by API clients while the index is loading (an empty corpus is served, not refused)."""
 
 
 class StoreUnavailable(FootnoteError):
@@ -77,4 +77,4 @@ class UnreadableDocument(FootnoteError):
 
 
 class ModelFailed(FootnoteError):
-    """Seen by nobody but the log: the pipeline answers extractively instead (service/pipeline.py)."""
+    """The pipeline answers extractively instead (service/pipeline.py); /readyz shows the model's state."""

@@ -33,7 +33,7 @@ _WHY = {
     415: "Content-Type is not application/json",
     422: "Invalid request",
     429: "Too many requests (see Retry-After)",
-    503: "The index is loading, empty or unavailable",
+    503: "The index is loading or its store is unavailable",
 }
 GUARDED = (400, 401, 403, 429, 503)  # what any /v1 route can answer before its own work
 

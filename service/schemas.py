@@ -160,7 +160,7 @@ class Ready(BaseModel):
 
 
 class NotReady(BaseModel):
-    """GET /readyz (503) while the index is loading, empty, or its store does not answer."""
+    """GET /readyz (503) while the index is loading or its store does not answer."""
 
     status: Literal["not ready"] = "not ready"
     detail: str

@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     # eval/selector.json, opt-in until it beats the default on held-out articles (eval/MODEL_CARD.md)
     composer: Literal["extractive", "learned"] = "extractive"
     max_body_bytes: int = 64_000  # the JSON API's requests
-    max_document_bytes: int = 20_000_000  # one file sent to PUT /v1/documents/{name}
+    max_document_bytes: int = 20_000_000  # a body sent to PUT /v1/documents/{name}, or a whole POST form
     model_dir: Path | None = None  # where the ONNX export is cached (default: <data_dir>/models)
     # an OpenAI-compatible server (Ollama, vLLM, llama.cpp, a hosted API), e.g.
     # http://127.0.0.1:11434/v1: answers are then generated, verified, and extractive only as a fallback
