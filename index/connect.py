@@ -7,6 +7,7 @@ in it surfaces as StoreUnavailable, whose message is safe to show; the cause is 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
@@ -22,6 +23,9 @@ __all__ = ["guarded", "open_client", "persistent"]
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# Clearing Chroma's client cache and opening the next client are one step per process
+_OPENING = threading.Lock()
 
 
 def open_client(data_dir: str, chroma_url: str | None, timeout: float = 10.0) -> ClientAPI:
@@ -53,14 +57,15 @@ def persistent(path: str, timeout: float, fresh: bool = False) -> ClientAPI:
     from chromadb.api.shared_system_client import SharedSystemClient
     from chromadb.config import Settings
 
-    if fresh:
-        # Chroma keeps one client system per path and process, and it never learns what another
-        # process wrote to that path after it loaded the vector index ("Error finding id").
-        # Dropping the cache makes the next client load it from disk again; the old system
-        # stays with whoever still holds it (a request in flight) and is freed with it.
-        SharedSystemClient.clear_system_cache()
-    settings = Settings(anonymized_telemetry=False)
-    return guarded(Bounded(timeout), chromadb.PersistentClient, path=path, settings=settings)
+    with _OPENING:  # two pipelines (a loader's reload beside the live one) may refresh at once
+        if fresh:
+            # Chroma keeps one client system per path and process, and it never learns what another
+            # process wrote to that path after it loaded the vector index ("Error finding id").
+            # Dropping the cache makes the next client load it from disk again; the old system
+            # stays with whoever still holds it (a request in flight) and is freed with it.
+            SharedSystemClient.clear_system_cache()
+        settings = Settings(anonymized_telemetry=False)
+        return guarded(Bounded(timeout), chromadb.PersistentClient, path=path, settings=settings)
 
 
 def guarded(bounded: Bounded, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

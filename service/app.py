@@ -44,7 +44,7 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.origins,
-            allow_methods=["GET", "POST"],  # not PUT / DELETE: document writes are no browser's
+            allow_methods=["GET", "POST"],  # POST /v1/documents is a browser's form, sent with the key
             allow_headers=["Content-Type", "Authorization"],
             expose_headers=["Retry-After", "X-Request-ID"],
         )

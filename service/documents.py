@@ -18,7 +18,6 @@ same bytes again) and so are removals (footnote_documents_deleted_total); a refu
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -39,9 +38,6 @@ from footnote.service.upload import FIELD, MAX_FILES, Part, form_parts, read_bod
 __all__ = ["DOCUMENTS", "DocumentRemoved", "DocumentWritten", "DocumentsWritten", "documents"]
 
 DOCUMENTS = "/v1/documents"
-
-# one write at a time per process: two writes of one name never interleave their add/commit/delete
-_writing = threading.Lock()
 
 
 def _writer(request: Request, guard: GuardDep) -> None:
@@ -129,9 +125,8 @@ _UNSUPPORTED: dict[int | str, dict[str, Any]] = {
 
 
 def _write(docs: list[Document], pipeline: Pipeline, metrics: Metrics) -> list[DocumentWritten]:
-    store = pipeline.store
     written = []
-    with _writing:
+    with pipeline.writing() as store:  # serialised with other writes and with refreshes
         for doc in docs:
             report = ingest_document(doc, store, pipeline.embedder)
             metrics.observe_write(unchanged=report.unchanged > 0)
@@ -144,7 +139,6 @@ def _write(docs: list[Document], pipeline: Pipeline, metrics: Metrics) -> list[D
                     generation=store.generation().counter,
                 )
             )
-    pipeline.sync()
     return written
 
 
@@ -157,12 +151,11 @@ def _post(parts: list[Part], pipeline: Pipeline, metrics: Metrics) -> list[Docum
 
 
 def _remove(name: str, pipeline: Pipeline, metrics: Metrics) -> DocumentRemoved:
-    store = pipeline.store
-    with _writing:
+    with pipeline.writing() as store:  # serialised with other writes and with refreshes
         chunks = remove_document(name, store)
         metrics.observe_delete()
-    pipeline.sync()
-    return DocumentRemoved(name=name, chunks=chunks, generation=store.generation().counter)
+        generation = store.generation().counter
+    return DocumentRemoved(name=name, chunks=chunks, generation=generation)
 
 
 @documents.put(

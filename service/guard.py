@@ -75,12 +75,15 @@ class Guard:
         expires, _, signature = request.cookies.get(SESSION_COOKIE, "").partition(".")
         if not expires.isdigit() or int(expires) < time.time():
             return False
-        return hmac.compare_digest(signature, self._sign(int(expires)))
+        return hmac.compare_digest(signature.encode(), self._sign(int(expires)).encode())
 
     def _bearer_ok(self, request: Request) -> bool:
         assert self.api_key is not None
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), self.api_key)
+        # as bytes: compare_digest refuses (TypeError) a str with characters beyond ASCII
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            token.strip().encode(), self.api_key.encode()
+        )
 
     # -- the checks ---------------------------------------------------------------------
     def require_writer(self, request: Request) -> None:

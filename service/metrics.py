@@ -115,7 +115,7 @@ class Metrics:
         """The exposition text, with the snapshot gauges read now (left as they were while none
         is loaded)."""
         if pipeline is not None:
-            snapshot = None if pipeline.empty else pipeline.snapshot
+            snapshot = pipeline.live_snapshot()  # once: a delete may empty the corpus meanwhile
             self.documents.set(len(snapshot.documents) if snapshot is not None else 0)
             self.chunks.set(len(snapshot.chunks) if snapshot is not None else 0)
             self.generation.set(max(pipeline.generation.counter, 0))

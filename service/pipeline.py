@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -107,6 +108,26 @@ class Pipeline:
         if corpus is None:
             raise IndexNotReady(NOTHING_INDEXED)
         return corpus.snapshot
+
+    def live_snapshot(self) -> Snapshot | None:
+        """The snapshot requests are answered from now, None while the corpus is empty."""
+        corpus = self._loaded.corpus
+        return corpus.snapshot if corpus is not None else None
+
+    @contextmanager
+    def writing(self) -> Iterator[Store]:
+        """The store to write through, held against refreshes until the write is done and this
+        replica's snapshot has caught up with it (also when the write failed halfway).
+
+        A refresh of an embedded store opens a new Chroma client and drops Chroma's cache of them
+        (Store.fresh): a write running through the old client meanwhile breaks, or leaves the
+        new client's vector index without the write's last steps.
+        """
+        with self._refreshing:
+            try:
+                yield self.store
+            finally:
+                self.sync()
 
     @property
     def empty(self) -> bool:

@@ -76,12 +76,28 @@ def read_body(name: str, raw: bytes, content_type: str, by_suffix: bool = False)
         raise HTTPException(422, str(exc)) from exc
 
 
+def _boundary(content_type: str) -> bytes | None:
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.strip().partition("=")
+        if key.strip().lower() == "boundary" and value.strip().strip('"'):
+            return value.strip().strip('"').encode("latin-1")
+    return None  # Starlette refuses the form itself (422)
+
+
 async def form_parts(request: Request) -> list[Part]:
     """The form's `file` parts, in order (other fields are ignored); 415 when the body is no
     multipart form, 422 when it cannot be parsed or holds no file."""
     media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media != "multipart/form-data":
         raise HTTPException(415, f"send the files as multipart/form-data, each in a part named {FIELD!r}")
+    # python-multipart drops an unterminated last part without a word: a cut-off upload would
+    # store the files before it and never mention the rest (the body is in memory already:
+    # BodyLimit read it, bounded)
+    boundary = _boundary(request.headers.get("content-type", ""))
+    if boundary and not (await request.body()).rstrip(b"\r\n").endswith(b"--" + boundary + b"--"):
+        raise HTTPException(
+            422, "cannot read the form: it ends before its closing boundary (was the upload cut off?)"
+        )
     try:
         form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
     except StarletteHTTPException as exc:  # Starlette's word for a malformed body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -251,3 +253,35 @@ def test_put_docx__stores_its_paragraphs_with_title_and_author_and_exact_spans(w
         422,
         {"detail": "cannot read the document: the DOCX file cannot be parsed"},
     )
+
+
+def test_writes__meet_refreshes_from_another_thread_and_every_one_lands(writer: TestClient) -> None:
+    """A replica's poll refreshes (a new Chroma client) while writes run: neither breaks the other."""
+    pipeline = writer.app.state.loader.loaded  # type: ignore[attr-defined]
+    stop, failures = threading.Event(), []
+
+    def poll() -> None:
+        while not stop.is_set():
+            try:
+                pipeline.refresh()  # what the loader's poll does once the generation moved
+            except Exception as exc:
+                failures.append(exc)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        for i in range(30):  # new names, then replacements of one name (commit, then old chunks go)
+            name = f"ferry{i}.txt" if i < 6 else "ferry.txt"
+            status, body = _put(writer, name, f"{ARTICLE}\nCrossing {i} ran late.\n".encode(), "text/plain")
+            assert status == 200, body
+    finally:
+        stop.set()
+        poller.join(60)
+    assert failures == []
+    listed = {s["name"] for s in writer.get("/v1/sources", headers=AUTH).json()["sources"]}
+    assert {f"ferry{i}.txt" for i in range(6)} | {"ferry.txt"} <= listed
+    pipeline.sync()
+    assert pipeline.snapshot.texts["ferry.txt"].endswith("Crossing 29 ran late.\n")
+    dense = pipeline.store.query(pipeline.embedder.embed_batch(["Crossing 29 ran late."])[0], 50, None)
+    served = {c.id for c, _ in dense if c.source == "ferry.txt"}
+    assert served <= {c.id for c in pipeline.snapshot.chunks}  # no replaced sentence lingers

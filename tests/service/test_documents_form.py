@@ -146,7 +146,10 @@ def test_post_form__not_multipart_is_415_and_a_form_without_files_is_422(writer:
         content=b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nunterminated',
         headers={"Content-Type": "multipart/form-data; boundary=zzz", **AUTH},
     )
-    assert (r.status_code, r.json()) == (422, {"detail": "cannot read the form: Invalid multipart data."})
+    assert (r.status_code, r.json()) == (
+        422,
+        {"detail": "cannot read the form: it ends before its closing boundary (was the upload cut off?)"},
+    )
 
 
 def test_post_form__needs_the_bearer_key_even_from_an_allowed_origin_or_session(
@@ -207,3 +210,24 @@ def test_post_form__over_the_document_limit_is_413_before_the_body_is_read_whole
     assert sent[0]["status"] == 413
     assert b"request body must be at most 100000 bytes" in b"".join(m.get("body", b"") for m in sent)
     assert pulled == 11  # refused at the first chunk past the limit, of 1000
+
+
+def test_post_form__cut_off_before_its_closing_boundary_is_422_and_stores_nothing(writer: TestClient) -> None:
+    whole = b'--X\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nThe ferry ran.\r\n'
+    cut = b'--X\r\nContent-Disposition: form-data; name="file"; filename="b.txt"\r\n\r\nThe bus ran'
+    r = writer.post(
+        "/v1/documents",
+        content=whole + cut,  # the second file's end and the closing `--X--` never arrived
+        headers={"Content-Type": "multipart/form-data; boundary=X", **AUTH},
+    )
+    assert (r.status_code, r.json()) == (
+        422,
+        {"detail": "cannot read the form: it ends before its closing boundary (was the upload cut off?)"},
+    )
+    assert writer.get("/v1/sources/a.txt", headers=AUTH).status_code == 404
+    r = writer.post(
+        "/v1/documents",
+        content=whole + b"--X--\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=X", **AUTH},
+    )
+    assert r.status_code == 200, r.json()

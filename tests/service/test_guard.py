@@ -154,3 +154,15 @@ def test_session__expires(make_client: MakeClient) -> None:
 
 def test_session__none_without_a_key(make_client: MakeClient) -> None:
     assert "set-cookie" not in make_client().get("/").headers
+
+
+def test_api_key__a_token_beyond_ascii_is_a_wrong_key_not_a_crash(make_client: MakeClient) -> None:
+    client = make_client(api_key="s3cret")
+    for path in ("/v1/sources", "/v1/documents/a.txt"):
+        r = client.request(
+            "GET" if path == "/v1/sources" else "PUT",
+            path,
+            headers={"Authorization": "Bearer s3crét".encode(), "Content-Type": "text/plain"},  # type: ignore[dict-item]
+            content=b"Some text.",
+        )
+        assert r.status_code == 401, (path, r.text)
