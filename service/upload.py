@@ -32,11 +32,13 @@ _SHOWN = 60  # characters of a part's file name repeated in a message
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """One `file` part of a form: its file name, bytes and Content-Type ('' when none was sent)."""
+    """One `file` part of a form: its file name, bytes and Content-Type ('' when none was sent),
+    and its number among the form's `file` parts (empty file inputs count: the user sees them)."""
 
     filename: str
     raw: bytes
     content_type: str
+    number: int = 1
 
 
 def valid_name(name: str) -> str:
@@ -105,11 +107,13 @@ async def form_parts(request: Request) -> list[Part]:
     parts = []
     try:
         for i, value in enumerate(form.getlist(FIELD), 1):
-            if isinstance(value, UploadFile) and value.filename == "" and not value.size:
-                continue  # what a browser sends for a file input left empty
+            if value == "" or (isinstance(value, UploadFile) and value.filename == "" and not value.size):
+                # what a browser sends for a file input left empty (`filename=""`, no bytes),
+                # which Starlette hands over as an empty string field
+                continue
             if not isinstance(value, UploadFile) or not value.filename:
                 raise HTTPException(422, f"file {i}: a {FIELD!r} part must be a file, with a filename")
-            parts.append(Part(value.filename, await value.read(), value.content_type or ""))
+            parts.append(Part(value.filename, await value.read(), value.content_type or "", i))
     finally:
         await form.close()  # the spooled temporary files
     if not parts:
@@ -126,7 +130,7 @@ def read_form(parts: list[Part]) -> list[Document]:
     refusal, naming the part: 415 / 422 as for a PUT of that file alone, or 422 for a name twice."""
     docs: list[Document] = []
     names: set[str] = set()
-    for i, part in enumerate(parts, 1):
+    for part in parts:
         try:
             name = valid_name(part.filename)
             if name in names:
@@ -134,5 +138,7 @@ def read_form(parts: list[Part]) -> list[Document]:
             names.add(name)
             docs.append(read_body(name, part.raw, part.content_type, by_suffix=True))
         except HTTPException as exc:
-            raise HTTPException(exc.status_code, f"file {i} ({_shown(part.filename)}): {exc.detail}") from exc
+            raise HTTPException(
+                exc.status_code, f"file {part.number} ({_shown(part.filename)}): {exc.detail}"
+            ) from exc
     return docs

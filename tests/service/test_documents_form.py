@@ -231,3 +231,15 @@ def test_post_form__cut_off_before_its_closing_boundary_is_422_and_stores_nothin
         headers={"Content-Type": "multipart/form-data; boundary=X", **AUTH},
     )
     assert r.status_code == 200, r.json()
+
+
+def test_post_form__a_bad_file_is_numbered_as_the_user_sees_it_counting_empty_inputs(
+    writer: TestClient,
+) -> None:
+    files: list[Part] = [
+        ("file", ("", b"", "application/octet-stream")),  # a file input left empty
+        ("file", ("ferry.md", FERRY.encode(), "text/markdown")),
+        ("file", ("scan.exe", b"MZ", "application/x-msdownload")),
+    ]
+    r = writer.post("/v1/documents", files=files, headers=AUTH)
+    assert r.json()["detail"].startswith("file 3 ('scan.exe'): "), r.json()
