@@ -39,6 +39,14 @@ def create_app(
     app = FastAPI(title="footnote", version="1", lifespan=lifespan)
     app.state.loader, app.state.guard = loader, Guard(settings)
     app.state.metrics = metrics = Metrics(settings.metrics_public, settings.api_key)
+    _add_middleware(app, settings, metrics)
+    add_error_handlers(app)
+    for router in (probes, api, openai_api, documents, pages):
+        app.include_router(router)
+    return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
     # the last added runs first: hosts are checked before anything else is done
     if settings.origins:
         app.add_middleware(
@@ -49,7 +57,10 @@ def create_app(
             expose_headers=["Retry-After", "X-Request-ID"],
         )
     app.add_middleware(
-        BodyLimit, limit=settings.max_body_bytes, prefixes={DOCUMENTS: settings.max_document_bytes}
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        prefixes={DOCUMENTS: settings.max_document_bytes},
+        gate=app.state.guard.require_writer,  # a document's body is read only for the key's holder
     )
     app.add_middleware(HeadAsGet)
     app.add_middleware(TrustedHosts, hosts=settings.hosts)
@@ -61,7 +72,3 @@ def create_app(
         json_lines=settings.log_format == "json",
         questions=settings.log_questions,
     )
-    add_error_handlers(app)
-    for router in (probes, api, openai_api, documents, pages):
-        app.include_router(router)
-    return app

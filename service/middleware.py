@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -95,19 +99,40 @@ class BodyLimit:
     the limit, before anything parses it, then handed on whole: a limit raised from inside the
     app's own reading would surface as a parse error (400).
     FastAPI's own `max_body_size` answers in plain text for a declared length, so it is not used.
+    A prefix's larger limit is granted only to a request `gate` lets through (it raises the
+    HTTPException to answer with otherwise): nobody without the key makes the server hold
+    megabytes of a body that will be refused anyway.
     """
 
-    def __init__(self, app: ASGIApp, limit: int, prefixes: dict[str, int] | None = None) -> None:
-        self.app, self.limit, self.prefixes = app, limit, prefixes or {}
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        prefixes: dict[str, int] | None = None,
+        gate: Callable[[Request], None] | None = None,
+    ) -> None:
+        self.app, self.limit, self.prefixes, self.gate = app, limit, prefixes or {}, gate
 
-    def _limit(self, path: str) -> int:
-        return next((n for prefix, n in self.prefixes.items() if path.startswith(prefix)), self.limit)
+    def _prefixed(self, path: str) -> int | None:
+        return next(
+            (n for prefix, n in self.prefixes.items() if path == prefix or path.startswith(prefix + "/")),
+            None,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self._limit(scope["path"])
+        limit = self._prefixed(scope["path"])
+        if limit is None:
+            limit = self.limit
+        elif self.gate is not None and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            try:
+                self.gate(Request(scope))
+            except HTTPException as exc:
+                refusal = JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+                await refusal(scope, receive, send)
+                return
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await self._refuse(limit, scope, receive, send)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -285,3 +286,26 @@ def test_writes__meet_refreshes_from_another_thread_and_every_one_lands(writer: 
     dense = pipeline.store.query(pipeline.embedder.embed_batch(["Crossing 29 ran late."])[0], 50, None)
     served = {c.id for c, _ in dense if c.source == "ferry.txt"}
     assert served <= {c.id for c in pipeline.snapshot.chunks}  # no replaced sentence lingers
+
+
+def test_write_without_the_key__is_refused_before_its_body_is_read(make_client: MakeClient) -> None:
+    """Nobody without the key makes the server hold megabytes it will refuse anyway."""
+    client = make_client(api_key=KEY, max_document_bytes=100_000)
+    read: list[int] = []
+
+    def body() -> Iterator[bytes]:  # a streamed (chunked) upload: each piece counted as it is taken
+        for _ in range(50):
+            read.append(1)
+            yield b"x" * 4096
+
+    r = client.put("/v1/documents/big.txt", content=body(), headers={"Content-Type": "text/plain"})
+    assert (r.status_code, r.json()) == (
+        401,
+        {"detail": "a valid API key is required: Authorization: Bearer <key>"},
+    )
+    assert r.headers["www-authenticate"] == "Bearer"
+    assert len(read) <= 1  # the first piece at most (the client sends as the server reads)
+    r = client.put("/v1/documents/big.txt", content=b"x" * 200_000, headers={"Content-Type": "text/plain"})
+    assert r.status_code == 401  # not 413: the size of a body nobody may send is no one's business
+    r = client.post("/v1/documentsX", content=b"x" * 200_000, headers=AUTH)
+    assert r.status_code == 413  # not a documents path: the JSON limit holds
