@@ -89,17 +89,16 @@ class Pipeline:
     def refresh(self) -> None:
         """Load a new snapshot from the store and swap it in whole (requests in flight keep theirs).
 
-        A full rebuild: every live chunk is read back from Chroma and BM25 is indexed afresh, and
-        both snapshots are in memory until the swap — a fraction of a second for the seeds, but
-        linear in the corpus (not yet measured at scale). Where one changed document means a
-        rebuild of many seconds (large corpora), reusing the unchanged documents' chunks and
-        re-reading only those whose sha256 moved is the step that would matter.
+        Incremental: only documents whose manifest record moved are read back from Chroma, and
+        BM25 is re-indexed from the cached stems of the rest (index/snapshot.py). Both snapshots
+        are in memory until the swap; the build runs on the caller's thread (the loader's), and
+        requests only ever read `_loaded`, so they never wait for it.
         """
         # The generation is read first: a write that lands during the load moves it again,
         # so the next `sync` loads once more instead of missing the write.
         store = self.store.fresh()
         generation = store.generation()
-        loaded = self._build(store, load_snapshot(store), generation)
+        loaded = self._build(store, load_snapshot(store, self.snapshot), generation)
         with self._lock:
             self._loaded = loaded
 
