@@ -208,8 +208,9 @@ def _filled(n: int, model_dir: Path) -> Path:
 def _pickup(chroma_url: str, api: str) -> tuple[float, float]:
     """Rewrite one synthetic document through the store: seconds to write it, then until served."""
     store = Store(open_client("", chroma_url, 60), timeout=60)
-    name = min(s for s in store.documents() if s.startswith("synthetic"))
-    record = store.documents()[name]
+    documents = store.documents()
+    name = min(s for s in documents if s.startswith("synthetic"))
+    record = documents[name]
     sentences = store.texts([name])[name].split("\n")
     sentences[0] = f"Pick-up check {uuid.uuid4().hex}."
     old = Document(name, "", record.sha256, record.title, record.author, record.published)

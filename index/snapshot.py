@@ -8,9 +8,9 @@ A refresh is incremental: a document whose manifest sha256 (and chunk count) did
 taken over from the previous snapshot — its chunks, its stored text and its stems, kept as ids
 into a term table — and only changed or added documents are read from the store. BM25 itself is
 indexed afresh every time (bm25s has no incremental add, and every score depends on the corpus'
-IDF and average length), but from those cached ids: tokenizing is what costs. Measured at 100k
-chunks on this 2-core machine: tokenizing them 3.2–4.1 s, bm25s indexing from strings
-1.8–2.5 s, from ids 1.3 s (`python -m footnote.eval.scale`, README "Benchmark").
+IDF and average length), but from those cached ids: tokenizing is what costs. Measured on 100k
+synthetic sentences (as eval/scale.py writes) on this 2-core machine: tokenizing them 3.2–4.1 s,
+bm25s indexing from strings 1.8–2.5 s, from ids 1.3 s.
 """
 
 from __future__ import annotations
