@@ -67,9 +67,9 @@ def _serve_figures(settings: Settings, questions: list[str]) -> tuple[float, flo
         "FOOTNOTE_DATA_DIR": str(settings.data_dir),
         "FOOTNOTE_MODEL_DIR": str(settings.model_cache),
     }
-    with scale.serve(env) as replica:
-        p50, p95 = scale.ask_latency(replica.url, questions, REQUESTS)
-        return replica.startup_s, p50, p95, scale.rss_mb(replica.pid, "VmHWM")
+    with scale.serve(env) as (url, pid, startup):
+        p50, p95 = scale.ask_latency(url, questions, REQUESTS)
+        return startup, p50, p95, scale.rss_mb(pid, "VmHWM")
 
 
 def main() -> None:

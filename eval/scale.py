@@ -43,7 +43,7 @@ from footnote.index.load import load_folder
 from footnote.index.store import Store
 from footnote.index.types import Chunk, Document
 
-__all__ = ["Figures", "Replica", "ask_latency", "report", "rss_mb", "serve", "sizes", "synthetic"]
+__all__ = ["Figures", "ask_latency", "report", "rss_mb", "serve", "sizes", "synthetic"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -100,15 +100,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float) -> float:
-    """Poll `url` until it answers 200; the seconds since `began`. RuntimeError past `seconds`."""
+def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float) -> None:
+    """Poll `url` until it answers 200; RuntimeError when the server exits or `seconds` pass."""
     began = time.perf_counter()
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"{url}: the server exited with {proc.returncode}")
         try:
             if httpx.get(url, timeout=2).status_code == 200:
-                return time.perf_counter() - began
+                return
         except httpx.HTTPError:
             pass
         if time.perf_counter() - began > seconds:
@@ -116,55 +116,43 @@ def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float) -> float:
         time.sleep(0.05)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
+@contextmanager
+def _running(
+    cmd: list[str], ready: str, deadline_s: float, env: dict[str, str] | None = None
+) -> Iterator[tuple[int, float]]:
+    """A server process until the block ends: its pid and seconds from start until `ready` is 200."""
+    began = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+        _wait(ready, proc, deadline_s)
+        yield proc.pid, time.perf_counter() - began
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 @contextmanager
 def _chroma(path: Path) -> Iterator[tuple[str, int]]:
     """A `chroma run` server on `path` (127.0.0.1, a free port): its URL and pid; stopped after."""
     port = _free_port()
+    url = f"http://127.0.0.1:{port}"
     cmd = [str(BIN / "chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait(f"{url}/api/v2/heartbeat", proc, 300)
-        yield url, proc.pid
-    finally:
-        _stop(proc)
-
-
-@dataclass(frozen=True, slots=True)
-class Replica:
-    """A running `footnote serve`: where, which process, and how long it took to be ready."""
-
-    url: str
-    pid: int
-    startup_s: float
+    with _running(cmd, f"{url}/api/v2/heartbeat", 300) as (pid, _):
+        yield url, pid
 
 
 @contextmanager
-def serve(env: dict[str, str], deadline_s: float = 120) -> Iterator[Replica]:
-    """`footnote serve` on a free loopback port, timed from process start to /readyz 200."""
+def serve(env: dict[str, str], deadline_s: float = 120) -> Iterator[tuple[str, int, float]]:
+    """`footnote serve` on a free loopback port: its URL, pid and seconds from start to /readyz 200."""
     port = _free_port()
-    began = time.perf_counter()
-    proc = subprocess.Popen(
-        [str(BIN / "footnote"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait(f"{url}/readyz", proc, deadline_s)
-        yield Replica(url, proc.pid, time.perf_counter() - began)
-    finally:
-        _stop(proc)
+    cmd = [str(BIN / "footnote"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    with _running(cmd, f"{url}/readyz", deadline_s, env) as (pid, seconds):
+        yield url, pid, seconds
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float:
@@ -258,16 +246,16 @@ def _measure(n: int, questions: Sequence[str], model_dir: Path) -> Figures:
                 "FOOTNOTE_MODEL_DIR": str(model_dir),
             }
             _say(f"{n:,}: starting a replica")
-            with serve(env, deadline_s=900) as replica:
-                rss = rss_mb(replica.pid)
-                _say(f"{n:,}: ready in {replica.startup_s:.1f} s; asking")
-                sources = httpx.get(f"{replica.url}/v1/sources", timeout=60).json()["sources"]
-                p50, p95 = ask_latency(replica.url, questions)
-                pickup = _pickup(url, replica.url) if n == PICKUP_AT else None
-                peak = rss_mb(replica.pid, "VmHWM")
+            with serve(env, deadline_s=900) as (api, pid, startup):
+                rss = rss_mb(pid)
+                _say(f"{n:,}: ready in {startup:.1f} s; asking")
+                sources = httpx.get(f"{api}/v1/sources", timeout=60).json()["sources"]
+                p50, p95 = ask_latency(api, questions)
+                pickup = _pickup(url, api) if n == PICKUP_AT else None
+                peak = rss_mb(pid, "VmHWM")
             chroma_rss = rss_mb(chroma_pid)
     chunks = sum(int(s["chunks"]) for s in sources)
-    return Figures(chunks, replica.startup_s, rss, peak, chroma_rss, p50, p95, pickup)
+    return Figures(chunks, startup, rss, peak, chroma_rss, p50, p95, pickup)
 
 
 def _row(f: Figures, seeds: Figures) -> str:
