@@ -57,6 +57,8 @@ train: install  ## refit eval/selector.json on the SQuAD training articles (same
 squad: install  ## rebuild the held-out SQuAD corpus and dataset under eval/squad/
 	$(PY) -m footnote.eval.squad
 
+# The scale rows fill a `chroma run` server per size once and keep it under .footnote/bench/
+# (the 1M one takes long the first time); BENCH_SIZES=10000,100000 picks sizes (default all three).
 bench: ingest  ## print speed and memory figures (not a test)
 	$(PY) -m footnote.eval.bench
 

@@ -209,10 +209,11 @@ class Store:
             yield got
             offset += len(got["ids"])
 
-    def all_chunks(self) -> list[Chunk]:
-        """Every chunk record in the collection, live or not."""
+    def all_chunks(self, sources: Sequence[str] | None = None) -> list[Chunk]:
+        """Every chunk record in the collection (of these sources only, when given), live or not."""
         out: list[Chunk] = []
-        for got in self._pages(["documents", "metadatas"]):
+        where = {"source": {"$in": list(sources)}} if sources is not None else None
+        for got in self._pages(["documents", "metadatas"], where):
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 out.append(chunk_from_metadata(text, meta, cid))
         return out

@@ -61,10 +61,11 @@ class _Loaded:
     loaded_at: float  # time.time() when it was built
 
 
-def _read(store: Store) -> Snapshot | None:
-    """The store's corpus snapshot; None while it holds no document."""
+def _read(store: Store, previous: Snapshot | None = None) -> Snapshot | None:
+    """The store's corpus snapshot (reusing what `previous` holds of unchanged documents); None
+    while it holds no document."""
     try:
-        return load_snapshot(store)
+        return load_snapshot(store, previous)
     except IndexNotReady:  # load_snapshot's word for "no live chunk": here a state, not an error
         return None
 
@@ -147,18 +148,18 @@ class Pipeline:
     def refresh(self) -> None:
         """Load a new snapshot from the store and swap it in whole (requests in flight keep theirs).
 
-        A full rebuild: every live chunk is read back from Chroma and BM25 is indexed afresh, and
-        both snapshots are in memory until the swap — a fraction of a second for the seeds, but
-        linear in the corpus (not yet measured at scale). Where one changed document means a
-        rebuild of many seconds (large corpora), reusing the unchanged documents' chunks and
-        re-reading only those whose sha256 moved is the step that would matter.
+        Incremental: only documents whose manifest record moved are read back from Chroma, and
+        BM25 is re-indexed from the cached stems of the rest (index/snapshot.py). Both snapshots
+        are in memory until the swap; the build runs on the caller's thread (the loader's), and
+        requests only ever read `_loaded`, so they never wait for it.
         """
         # The generation is read first: a write that lands during the load moves it again,
         # so the next `sync` loads once more instead of missing the write.
         with self._refreshing:
             store = self.store.fresh()
             generation = store.generation()
-            self._loaded = self._build(store, _read(store), generation)  # one assignment: the swap
+            snapshot = _read(store, self.live_snapshot())  # incremental from the live one
+            self._loaded = self._build(store, snapshot, generation)  # one assignment: the swap
 
     def sync(self) -> bool:
         """Refresh when the store's generation moved since the live snapshot; True when it did."""
