@@ -281,7 +281,7 @@ def _ingest(corpus: Path, settings: Settings) -> None:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from footnote.service.pipeline import build_pipeline
+    from footnote.service.build import build_pipeline
 
     items = load_dataset(args.dataset)
     pipeline = build_pipeline(settings)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from footnote.service.build import build_pipeline
 from footnote.service.documents import DOCUMENTS, documents
 from footnote.service.guard import Guard
 from footnote.service.handlers import add_error_handlers
@@ -15,7 +16,7 @@ from footnote.service.loader import Loader
 from footnote.service.metrics import Metrics
 from footnote.service.middleware import BodyLimit, HeadAsGet, SecurityHeaders, TrustedHosts
 from footnote.service.openai_api import openai_api
-from footnote.service.pipeline import Pipeline, build_pipeline
+from footnote.service.pipeline import Pipeline
 from footnote.service.requestlog import RequestLog
 from footnote.service.routes import api, pages, probes
 from footnote.service.settings import Settings

@@ -34,7 +34,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from footnote.service.pipeline import build_pipeline
+    from footnote.service.build import build_pipeline
     from footnote.service.schemas import AskRequest
 
     request = AskRequest(question=args.question)

@@ -16,8 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from footnote.index.connect import open_client
-from footnote.index.embed import Embedder, OnnxEmbedder
+from footnote.index.embed import Embedder
 from footnote.index.errors import IndexNotReady, ModelFailed, UnknownSource
 from footnote.index.retrieve import Retriever
 from footnote.index.snapshot import Snapshot, load_snapshot
@@ -28,14 +27,12 @@ from footnote.service.cite import cite
 from footnote.service.compose import Composer, Draft, ExtractiveComposer
 from footnote.service.condense import Condensed, condense
 from footnote.service.generate import GenerativeComposer
-from footnote.service.llm import OpenAIChat
 from footnote.service.modelstate import NOT_CONFIGURED, ModelState
 from footnote.service.release import Released, release, said
-from footnote.service.settings import Settings
 from footnote.service.types import Answer
 from footnote.service.verify import verify
 
-__all__ = ["NOTHING_INDEXED", "Pipeline", "build_pipeline", "open_pipeline"]
+__all__ = ["NOTHING_INDEXED", "Pipeline", "read_corpus"]
 
 log = logging.getLogger(__name__)
 _UNKNOWN = Generation(-1, "")  # a pipeline built without one: the first `sync` reloads
@@ -61,7 +58,7 @@ class _Loaded:
     loaded_at: float  # time.time() when it was built
 
 
-def _read(store: Store, previous: Snapshot | None = None) -> Snapshot | None:
+def read_corpus(store: Store, previous: Snapshot | None = None) -> Snapshot | None:
     """The store's corpus snapshot (reusing what `previous` holds of unchanged documents); None
     while it holds no document."""
     try:
@@ -158,7 +155,7 @@ class Pipeline:
         with self._refreshing:
             store = self.store.fresh()
             generation = store.generation()
-            snapshot = _read(store, self.live_snapshot())  # incremental from the live one
+            snapshot = read_corpus(store, self.live_snapshot())  # incremental from the live one
             self._loaded = self._build(store, snapshot, generation)  # one assignment: the swap
 
     def sync(self) -> bool:
@@ -299,44 +296,3 @@ def _meta(snapshot: Snapshot, name: str) -> dict[str, object]:
         "chars": doc.chars,
         "chunks": doc.chunks,
     }
-
-
-def build_pipeline(settings: Settings) -> Pipeline:
-    """Load the model and the index once (the costly part of start-up)."""
-    timeout = settings.store_timeout_seconds
-    store = Store(
-        open_client(str(settings.data_dir), settings.chroma_url, timeout), settings.namespace, timeout
-    )
-    store.check()  # fail fast, before the costly part, while the store cannot answer
-    generator = None
-    if settings.llm_base_url and settings.llm_model:
-        chat = OpenAIChat(
-            settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_seconds
-        )
-        generator = GenerativeComposer(chat)
-    embedder = OnnxEmbedder(settings.model_cache)
-    return open_pipeline(store, embedder, settings.top_k, _COMPOSERS[settings.composer], generator)
-
-
-def open_pipeline(
-    store: Store,
-    embedder: Embedder,
-    top_k: int,
-    composer: Callable[[Snapshot], Composer] = ExtractiveComposer,
-    generator: Composer | None = None,
-) -> Pipeline:
-    """A pipeline over what `store` holds now, which may be nothing (a deployment's first start)."""
-    generation = store.generation()  # before the snapshot: see Pipeline.refresh
-    return Pipeline(store, embedder, _read(store), top_k, composer, generation, generator)
-
-
-def _learned(snapshot: Snapshot) -> Composer:
-    from footnote.service.learned import LearnedComposer  # reads eval/selector.json once, on first use
-
-    return LearnedComposer(snapshot)
-
-
-_COMPOSERS: dict[str, Callable[[Snapshot], Composer]] = {
-    "extractive": ExtractiveComposer,
-    "learned": _learned,
-}

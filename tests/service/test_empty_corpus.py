@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from footnote.index.store import Store
 from footnote.service.app import create_app
-from footnote.service.pipeline import NOTHING_INDEXED, open_pipeline
+from footnote.service.build import open_pipeline
+from footnote.service.pipeline import NOTHING_INDEXED
 from footnote.service.settings import Settings
 from tests.conftest import FakeEmbedder
 from tests.service.conftest import _ready
