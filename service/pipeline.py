@@ -20,6 +20,7 @@ from footnote.service.cite import cite
 from footnote.service.compose import Composer, Draft, ExtractiveComposer
 from footnote.service.condense import condense
 from footnote.service.generate import GenerativeComposer
+from footnote.service.judge import Judge, entails
 from footnote.service.llm import OpenAIChat
 from footnote.service.settings import Settings
 from footnote.service.types import Answer
@@ -55,9 +56,13 @@ class Pipeline:
         composer: Callable[[Snapshot], Composer] = ExtractiveComposer,
         generation: Generation = _UNKNOWN,
         generator: Composer | None = None,
+        judge: Judge = entails,
     ) -> None:
         self.embedder, self.top_k, self._composer = embedder, top_k, composer
         self.generator = generator  # a language model's composer, when one is configured
+        # verify's judge; the service always uses the default (only the eval swaps it, to measure
+        # what verification removes: nothing in Settings or the API reaches this)
+        self.judge = judge
         self._lock = threading.Lock()
         self._loaded = self._build(store, snapshot, generation)
 
@@ -155,7 +160,7 @@ class Pipeline:
         # cite every sentence to its exact span
         answer = cite(draft)
         # verify every citation against the stored text of the live documents before it leaves
-        answer = verify(answer, loaded.snapshot.texts)
+        answer = verify(answer, loaded.snapshot.texts, self.judge)
         answer.standalone_question, answer.composer = asked.standalone, composer
         answer.dropped = [*draft.dropped, *answer.dropped]
         return answer, hits
