@@ -121,6 +121,7 @@ def evaluate(
     rows: list[dict[str, Any]] = []
     latencies: list[float] = []
     spans_ok = spans = supported = sentences = precise = cites = 0
+    generated = [0, 0, 0, 0]  # the citation scores' counts over generated answers alone
     rr: list[float] = []
     hit1 = hit5 = 0
     for item in items:
@@ -146,6 +147,8 @@ def evaluate(
         checks["every_sentence_cited"] = not uncited
         s_ok, s_n, p_ok, p_n = _citation_scores(ans, judge)
         supported, sentences, precise, cites = supported + s_ok, sentences + s_n, precise + p_ok, cites + p_n
+        if ans.composer == "generative":
+            generated = [a + b for a, b in zip(generated, (s_ok, s_n, p_ok, p_n), strict=True)]
         checks["citations_support"] = s_ok == s_n
         if s_ok < s_n:
             why.append(f"{s_n - s_ok} of {s_n} sentences not supported by their citations")
@@ -209,6 +212,9 @@ def evaluate(
         "generated_rate": ratio(sum(r["composer"] == "generative" for r in rows), len(rows)),
         "sentences_said": sentences,
         "sentences_dropped": sum(len(r["dropped"]) for r in rows),
+        # the model's own text apart from any extractive fallback; None when it had none said
+        "generated_citation_recall": ratio(generated[0], generated[1]) if generated[1] else None,
+        "generated_citation_precision": ratio(generated[2], generated[3]) if generated[3] else None,
         "latency_p50_ms": round(percentile(latencies, 50), 2),
         "latency_p95_ms": round(percentile(latencies, 95), 2),
     }

@@ -22,12 +22,16 @@ TEXT = "The treaty was signed in 1999. It had 12 articles."
 QUESTION = "What troop strength is the Bundeswehr aiming for?"
 
 
+def _said(text: str, start: int, cited: str) -> Answer:
+    cite = Citation(1, "a.txt", start, start + len(cited), cited, None, None, 0.5)
+    return Answer.of([Sentence(text, [1])], [cite])
+
+
 def _generated(item: Item) -> tuple[Answer, list[Hit]]:
     hit = Hit(Chunk("a-0", "a.txt", 0, 30, TEXT[:30], 0, 0, "sha"), None, None, dense=0.5)
-    if item.id == "q2":
-        return Answer.abstain("nothing said"), [hit]
-    said = TEXT[:30]
-    answer = Answer.of([Sentence(said, [1])], [Citation(1, "a.txt", 0, 30, said, None, None, 0.5)])
+    if item.id == "q2":  # an extractive answer citing the wrong span
+        return _said("It had 13 articles.", 31, TEXT[31:]), [hit]
+    answer = _said(TEXT[:30], 0, TEXT[:30])
     answer.composer = "generative"
     answer.dropped = [Dropped("It had 13 articles.", "the figure 13 is not in [1]"), Dropped("Yes.", "x")]
     return answer, [hit]
@@ -37,10 +41,19 @@ def test_evaluate__counts_generated_answers_and_the_sentences_verify_dropped() -
     items = [Item("q1", "When?", True, ("a.txt",), ("1999",)), Item("q2", "How many?", True, ("a.txt",), ())]
     report = evaluate(items, _generated, {"a.txt": TEXT}, entails)
     m = report["metrics"]
-    assert (m["generated_rate"], m["sentences_said"], m["sentences_dropped"]) == (0.5, 1, 2)
+    assert (m["generated_rate"], m["sentences_said"], m["sentences_dropped"]) == (0.5, 2, 2)
     row = report["items"][0]
     assert row["composer"] == "generative" and report["items"][1]["composer"] == "extractive"
     assert row["dropped"][0] == {"text": "It had 13 articles.", "reason": "the figure 13 is not in [1]"}
+    # citation scores over every answer, and over what the model wrote alone
+    assert (m["citation_recall"], m["citation_precision"]) == (0.5, 0.5)
+    assert (m["generated_citation_recall"], m["generated_citation_precision"]) == (1.0, 1.0)
+
+
+def test_evaluate__without_a_generated_sentence_its_citation_scores_are_none() -> None:
+    report = evaluate([Item("q2", "How many?", True, ("a.txt",), ())], _generated, {"a.txt": TEXT}, entails)
+    m = report["metrics"]
+    assert m["generated_citation_recall"] is None and m["generated_citation_precision"] is None
 
 
 @pytest.fixture
