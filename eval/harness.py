@@ -1,4 +1,5 @@
-"""The evaluation harness: run a dataset through the answer path, score it, gate on a baseline.
+"""The evaluation harness: run a dataset through the answer path, score it, gate on a baseline
+(`eval/command.py` is the `footnote eval` command around it; `eval/report.py` writes its reports).
 
 Dataset: JSONL with `id`, `question`, `answerable`, `expected_sources`, `expected_phrases`,
 and optional `history` and `filters`. Nothing else about the items is assumed.
@@ -6,11 +7,8 @@ and optional `history` and `filters`. Nothing else about the items is assumed.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,14 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from footnote.eval.chart import metrics_svg
-from footnote.eval.judge import Judge, load_judge
+from footnote.eval.judge import Judge
 from footnote.index.errors import FootnoteError
 from footnote.index.types import Filters, Hit
-from footnote.service.settings import Settings
 from footnote.service.types import Answer
 
-__all__ = ["Item", "evaluate", "gate", "load_dataset", "run_cli"]
+__all__ = ["QUALITY", "Item", "evaluate", "gate", "load_dataset", "percentile"]
 
 Answerer = Callable[["Item"], tuple[Answer, list[Hit]]]
 QUALITY = (
@@ -125,6 +121,7 @@ def evaluate(
     rows: list[dict[str, Any]] = []
     latencies: list[float] = []
     spans_ok = spans = supported = sentences = precise = cites = 0
+    generated = [0, 0, 0, 0]  # the citation scores' counts over generated answers alone
     rr: list[float] = []
     hit1 = hit5 = 0
     for item in items:
@@ -150,6 +147,8 @@ def evaluate(
         checks["every_sentence_cited"] = not uncited
         s_ok, s_n, p_ok, p_n = _citation_scores(ans, judge)
         supported, sentences, precise, cites = supported + s_ok, sentences + s_n, precise + p_ok, cites + p_n
+        if ans.composer == "generative":
+            generated = [a + b for a, b in zip(generated, (s_ok, s_n, p_ok, p_n), strict=True)]
         checks["citations_support"] = s_ok == s_n
         if s_ok < s_n:
             why.append(f"{s_n - s_ok} of {s_n} sentences not supported by their citations")
@@ -185,6 +184,8 @@ def evaluate(
                     {"id": c.id, "source": c.source, "start": c.start, "end": c.end, "quote": c.quote}
                     for c in ans.citations
                 ],
+                "composer": ans.composer,
+                "dropped": [{"text": d.text, "reason": d.reason} for d in ans.dropped],
                 "latency_ms": round(latencies[-1], 2),
             }
         )
@@ -207,6 +208,13 @@ def evaluate(
         "false_abstention_rate": ratio(sum(r["abstained"] for r in answerable), len(answerable)),
         # the answer's own words, markers left out, over the answers actually given
         "mean_answer_words": round(float(np.mean(said)), 1) if (said := _answer_words(rows)) else 0.0,
+        # what a language model wrote, and what verify held back of it (0 for extractive answers)
+        "generated_rate": ratio(sum(r["composer"] == "generative" for r in rows), len(rows)),
+        "sentences_said": sentences,
+        "sentences_dropped": sum(len(r["dropped"]) for r in rows),
+        # the model's own text apart from any extractive fallback; None when it had none said
+        "generated_citation_recall": ratio(generated[0], generated[1]) if generated[1] else None,
+        "generated_citation_precision": ratio(generated[2], generated[3]) if generated[3] else None,
         "latency_p50_ms": round(percentile(latencies, 50), 2),
         "latency_p95_ms": round(percentile(latencies, 95), 2),
     }
@@ -244,85 +252,3 @@ def gate(report: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
                 f"item {row['id']} flipped to failing: {'; '.join(row['why_not']) or 'checks failed'}"
             )
     return problems
-
-
-def _table(metrics: dict[str, float], baseline: dict[str, Any]) -> str:
-    lines = ["| metric | value | floor | accepted |", "|---|---|---|---|"]
-    for name, value in metrics.items():
-        floor = baseline.get("floors", {}).get(name, "")
-        accepted = baseline.get("accepted", {}).get(name, "")
-        lines.append(f"| {name} | {value} | {floor} | {accepted} |")
-    return "\n".join(lines)
-
-
-def run_cli(args: argparse.Namespace, settings: Settings) -> int:
-    """`footnote eval`: print metrics, write reports, exit 1 when the gate fails."""
-    corpus: Path | None = getattr(args, "corpus", None)
-    if corpus is None:
-        return _run(args, settings)
-    # a throwaway index of `corpus`, so the served index is never touched; the ONNX export is reused
-    with tempfile.TemporaryDirectory(prefix="footnote-eval-") as tmp:
-        scratch = settings.model_copy(
-            update={"data_dir": Path(tmp), "model_dir": settings.model_cache, "chroma_url": None}
-        )
-        _ingest(corpus, scratch)
-        return _run(args, scratch)
-
-
-def _ingest(corpus: Path, settings: Settings) -> None:
-    from footnote.index.connect import open_client
-    from footnote.index.embed import OnnxEmbedder
-    from footnote.index.ingest import ingest_folder
-    from footnote.index.store import Store
-
-    store = Store(open_client(str(settings.data_dir), None), settings.namespace)
-    report = ingest_folder(corpus, store, OnnxEmbedder(settings.model_cache))
-    print(report.summary(), file=sys.stderr)
-
-
-def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from footnote.service.build import build_pipeline
-
-    items = load_dataset(args.dataset)
-    pipeline = build_pipeline(settings)
-    if getattr(args, "composer", None) == "top2":
-        from footnote.eval.baselines import TopTwoComposer
-        from footnote.service.pipeline import Pipeline
-
-        top2 = TopTwoComposer()
-        pipeline = Pipeline(
-            pipeline.store, pipeline.embedder, pipeline.snapshot, pipeline.top_k, lambda _: top2
-        )
-    report = evaluate(
-        items,
-        lambda it: pipeline.run(it.question, it.to_filters(), history=it.history),
-        pipeline.snapshot.texts,
-        load_judge(),
-    )
-    baseline = json.loads(args.baseline.read_text()) if args.baseline.exists() else {}
-    problems = [] if args.no_gate or args.update_baseline else gate(report, baseline)
-    if args.update_baseline:  # a deliberate act: the new figures become the accepted ones
-        baseline["accepted"] = {k: report["metrics"][k] for k in QUALITY}
-        baseline["items"] = {r["id"]: r["passed"] for r in report["items"]}
-        args.baseline.write_text(json.dumps(baseline, indent=2) + "\n")
-    report["gate"] = {"passed": not problems, "problems": problems}
-    args.report_dir.mkdir(parents=True, exist_ok=True)
-    (args.report_dir / "eval.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    table = _table(report["metrics"], baseline)
-    failing = [f"- {r['id']}: {'; '.join(r['why_not'])}" for r in report["items"] if not r["passed"]]
-    (args.report_dir / "eval.svg").write_text(metrics_svg(report["metrics"], baseline, QUALITY))
-    (args.report_dir / "eval.md").write_text(
-        f"# footnote eval — {args.dataset}\n\n![metrics against the baseline](eval.svg)\n\n{table}\n\n"
-        + ("## Gate: failed\n\n" + "\n".join(f"- {p}" for p in problems) + "\n\n" if problems else "")
-        + "## Failing items\n\n"
-        + ("\n".join(failing) or "none")
-        + "\n"
-    )
-    if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
-    else:
-        print(table)
-        print(f"\n{len(items)} items, {len(failing)} failing; reports in {args.report_dir}/")
-        for p in problems:
-            print(f"GATE: {p}", file=sys.stderr)
-    return 1 if problems else 0

@@ -68,11 +68,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from footnote.eval.harness import run_cli
+    from footnote.eval.command import run_cli
 
-    if args.composer in ("extractive", "learned"):
-        settings = settings.model_copy(update={"composer": args.composer})
     return run_cli(args, settings)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number above 0, got {text!r}")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,10 +100,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--baseline", type=Path, default=Path("eval/baseline.json"))
     p.add_argument(
         "--composer",
-        choices=("extractive", "learned", "top2"),
+        choices=("extractive", "learned", "top2", "generative"),
         default=None,
-        help="default: FOOTNOTE_COMPOSER (extractive); learned: the fitted selector; top2: a reference",
+        help="default: FOOTNOTE_COMPOSER (extractive), or the model when FOOTNOTE_LLM_* name one; "
+        "learned: the fitted selector; top2: a reference; generative: the model",
     )
+    p.add_argument("--llm-base-url", help="with --composer generative: FOOTNOTE_LLM_BASE_URL")
+    p.add_argument("--llm-model", help="with --composer generative: FOOTNOTE_LLM_MODEL")
+    p.add_argument(
+        "--no-verify", action="store_true", help="keep the sentences the judge rejects (eval only)"
+    )
+    p.add_argument("--limit", type=_positive, help="only the dataset's first N items")
     p.add_argument("--report-dir", type=Path, default=Path("reports"))
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-gate", action="store_true", help="report only; never fail on the baseline")

@@ -27,6 +27,7 @@ from footnote.service.cite import cite
 from footnote.service.compose import Composer, Draft, ExtractiveComposer
 from footnote.service.condense import Condensed, condense
 from footnote.service.generate import GenerativeComposer
+from footnote.service.judge import Judge, entails
 from footnote.service.modelstate import NOT_CONFIGURED, ModelState
 from footnote.service.release import Released, release, said
 from footnote.service.types import Answer
@@ -79,9 +80,13 @@ class Pipeline:
         composer: Callable[[Snapshot], Composer] = ExtractiveComposer,
         generation: Generation = _UNKNOWN,
         generator: Composer | None = None,
+        judge: Judge = entails,
     ) -> None:
         self.embedder, self.top_k, self._composer = embedder, top_k, composer
         self.generator = generator  # a language model's composer, when one is configured
+        # verify's judge; the service always uses the default (only the eval swaps it, to measure
+        # what verification removes: nothing in Settings or the API reaches this)
+        self.judge = judge
         # One refresh at a time: a write's own sync meets the loader's poll after every write, and
         # each refresh of an embedded store opens a new Chroma client, which drops Chroma's
         # process-wide cache of them (Store.fresh) — two at once break each other's client.
@@ -208,7 +213,7 @@ class Pipeline:
         asked, hits = self._retrieve(corpus, question, filters, top_k, history)
         # compose an answer from them (generated when a model is configured and answers in time)
         draft, composer = self._compose(corpus.composer, asked.question, hits, asked.context)
-        answer = _checked(draft, corpus.snapshot.texts, asked)
+        answer = _checked(draft, corpus.snapshot.texts, asked, self.judge)
         answer.composer = composer
         return answer, hits
 
@@ -258,7 +263,7 @@ class Pipeline:
         except ModelFailed as exc:  # nothing was said yet: say what the sources say, as `run` would
             log.warning("the language model failed, answering extractively: %s", exc)
             draft = corpus.composer.compose(asked.question, hits, asked.context)
-            yield from said(_checked(draft, texts, asked))
+            yield from said(_checked(draft, texts, asked, self.judge))
 
     def model_state(self) -> ModelState:
         """The language model's state for /readyz, beside the index's; never waits on its server."""
@@ -277,10 +282,10 @@ class Pipeline:
         return extractive.compose(question, hits, context), "extractive"
 
 
-def _checked(draft: Draft, texts: Mapping[str, str], asked: Condensed) -> Answer:
+def _checked(draft: Draft, texts: Mapping[str, str], asked: Condensed, judge: Judge) -> Answer:
     """Cite every sentence to its exact span, then verify every citation against the stored text
     of the live documents before it leaves."""
-    answer = verify(cite(draft), texts)
+    answer = verify(cite(draft), texts, judge)
     answer.standalone_question = asked.standalone
     answer.dropped = [*draft.dropped, *answer.dropped]
     return answer
