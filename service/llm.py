@@ -22,6 +22,9 @@ __all__ = ["PROBE_SECONDS", "Chat", "OpenAIChat"]
 
 # A short answer is a few hundred characters; a reply this long is a model that will not stop.
 MAX_REPLY_CHARS = 8000
+# One to three sentences are well under a hundred tokens. Without a cap a small model that does
+# not stop writes until the deadline (SmolLM2-135M: replies of 15-35 s on this machine).
+MAX_REPLY_TOKENS = 300
 # /readyz shows the result of the last probe: it must come back long before anyone wonders.
 PROBE_SECONDS = 2.0
 
@@ -67,6 +70,7 @@ class OpenAIChat:
                 model=self.model,
                 messages=cast("list[ChatCompletionMessageParam]", messages),  # role/content dicts
                 temperature=0,
+                max_tokens=MAX_REPLY_TOKENS,
                 stream=True,
             )
             # reads that each return in time can still add up to forever (a server sending

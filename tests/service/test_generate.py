@@ -76,6 +76,7 @@ def test_generated__supported_sentence_is_said_with_its_exact_span(
     assert "strategically defeating Moscow" in answer.citations[0].quote
     _exact(answer, pipeline)
     assert model.requests[0]["model"] == "scripted" and model.requests[0]["stream"] is True
+    assert model.requests[0]["max_tokens"] == 300  # a short answer: a model that rambles is cut off
 
 
 def test_generated__hallucinated_sentence_is_dropped_and_reported(
