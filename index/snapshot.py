@@ -10,7 +10,8 @@ into a term table — and only changed or added documents are read from the stor
 indexed afresh every time (bm25s has no incremental add, and every score depends on the corpus'
 IDF and average length), but from those cached ids: tokenizing is what costs. Measured on 100k
 synthetic sentences (as eval/scale.py writes) on this 2-core machine: tokenizing them 3.2–4.1 s,
-bm25s indexing from strings 1.8–2.5 s, from ids 1.3 s.
+bm25s indexing from strings 1.8–2.5 s, from ids 1.3 s. A first load reads everything: at 1M
+chunks in a `chroma run` server, 138 s, most of it Chroma serving the reads (README "Benchmark").
 """
 
 from __future__ import annotations
