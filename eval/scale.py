@@ -19,9 +19,7 @@ import hashlib
 import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +33,7 @@ import httpx
 import numpy as np
 
 from footnote.eval.harness import load_dataset, percentile
+from footnote.eval.processes import free_port, running
 from footnote.index.chunk import chunk_document
 from footnote.index.connect import open_client
 from footnote.index.embed import OnnxEmbedder
@@ -94,64 +93,23 @@ def synthetic(store: Store, n: int, words: Sequence[str], prefix: str = "synthet
             _say(f"  {d + count:,} of {n:,} chunks written ({rate:.0f}/s)")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float) -> None:
-    """Poll `url` until it answers 200; RuntimeError when the server exits or `seconds` pass."""
-    began = time.perf_counter()
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url}: the server exited with {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.perf_counter() - began > seconds:
-            raise RuntimeError(f"{url} not ready in {seconds:.0f} s")
-        time.sleep(0.05)
-
-
-@contextmanager
-def _running(
-    cmd: list[str], ready: str, deadline_s: float, env: dict[str, str] | None = None
-) -> Iterator[tuple[int, float]]:
-    """A server process until the block ends: its pid and seconds from start until `ready` is 200."""
-    began = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait(ready, proc, deadline_s)
-        yield proc.pid, time.perf_counter() - began
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 @contextmanager
 def _chroma(path: Path) -> Iterator[tuple[str, int]]:
     """A `chroma run` server on `path` (127.0.0.1, a free port): its URL and pid; stopped after."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [str(BIN / "chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
-    with _running(cmd, f"{url}/api/v2/heartbeat", 300) as (pid, _):
+    with running(cmd, f"{url}/api/v2/heartbeat", 300) as (pid, _):
         yield url, pid
 
 
 @contextmanager
 def serve(env: dict[str, str], deadline_s: float = 120) -> Iterator[tuple[str, int, float]]:
     """`footnote serve` on a free loopback port: its URL, pid and seconds from start to /readyz 200."""
-    port = _free_port()
+    port = free_port()
     cmd = [str(BIN / "footnote"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
-    with _running(cmd, f"{url}/readyz", deadline_s, env) as (pid, seconds):
+    with running(cmd, f"{url}/readyz", deadline_s, env=env) as (pid, seconds):
         yield url, pid, seconds
 
 

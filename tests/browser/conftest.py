@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from footnote.eval.processes import free_port
 from tests.conftest import ROOT, SEEDS
-from tests.servers import footnote, footnote_serve, free_port
+from tests.servers import footnote, footnote_serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [

@@ -18,8 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from footnote.eval.processes import free_port, stop, wait_ready
 from tests.conftest import ROOT, SEEDS
-from tests.servers import BIN, footnote, footnote_serve, free_port, stop, wait_ready
+from tests.servers import BIN, footnote, footnote_serve
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from footnote.eval.processes import free_port, running
 from tests.conftest import ROOT, SEEDS
-from tests.servers import BIN, footnote, footnote_serve, free_port, running
+from tests.servers import BIN, footnote, footnote_serve
 
 
 @pytest.fixture

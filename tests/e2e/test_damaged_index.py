@@ -11,9 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from footnote.eval.processes import free_port, stop
 from tests.conftest import ROOT
 from tests.index.test_repair import big_corpus, chunks_hnsw_dir  # noqa: F401  (a fixture)
-from tests.servers import BIN, footnote, footnote_serve, free_port, stop
+from tests.servers import BIN, footnote, footnote_serve
 
 pytestmark = pytest.mark.slow
 

@@ -22,11 +22,12 @@ import pytest
 from openai import OpenAI
 
 from footnote.eval.harness import load_dataset
+from footnote.eval.processes import free_port, stop, wait_ready
 from footnote.service.judge import entails
 from footnote.service.settings import Settings
 from footnote.service.types import MARKER
 from tests.conftest import ROOT
-from tests.servers import footnote_serve, free_port, stop, wait_ready
+from tests.servers import footnote_serve
 
 pytestmark = pytest.mark.slow
 MODEL = "smollm2-135m"
