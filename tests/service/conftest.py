@@ -15,14 +15,31 @@ from footnote.index.ingest import ingest_folder
 from footnote.index.snapshot import load_snapshot
 from footnote.index.store import Store
 from footnote.service.app import create_app
+from footnote.service.generate import GenerativeComposer
+from footnote.service.llm import OpenAIChat
 from footnote.service.pipeline import Pipeline
 from footnote.service.settings import Settings
 from tests.conftest import FakeEmbedder
+from tests.scripted_llm import ScriptedModel, scripted_model
 
 MakeClient = Callable[..., TestClient]
 
 
-def _ready(client: TestClient) -> TestClient:
+def generating_pipeline(store: Store, embedder: FakeEmbedder, url: str, timeout_s: float = 10.0) -> Pipeline:
+    """A pipeline over what `store` holds whose language model is the OpenAI-compatible server at `url`."""
+    chat = OpenAIChat(url, "scripted", None, timeout_s)
+    return Pipeline(store, embedder, load_snapshot(store), top_k=20, generator=GenerativeComposer(chat))
+
+
+@pytest.fixture
+def model() -> Iterator[ScriptedModel]:
+    """A scripted OpenAI-compatible model server over real HTTP (tests/scripted_llm.py)."""
+    with scripted_model() as m:
+        yield m
+
+
+def ready(client: TestClient) -> TestClient:
+    """`client` once its app's /readyz answers 200 (within 30 s)."""
     deadline = time.monotonic() + 30
     while client.get("/readyz").status_code != 200:
         assert time.monotonic() < deadline, "the app never became ready"
@@ -49,7 +66,7 @@ def make_client(load_pipeline: Callable[[Settings], Pipeline], tmp_path: Path) -
         def make(**settings: Any) -> TestClient:
             settings = {"public_url": "http://testserver", **settings}  # TestClient's host
             app = create_app(Settings(data_dir=tmp_path, **settings), load=load_pipeline)
-            return _ready(stack.enter_context(TestClient(app)))
+            return ready(stack.enter_context(TestClient(app)))
 
         yield make
 

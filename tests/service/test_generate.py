@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +12,14 @@ import pytest
 from pydantic import ValidationError
 
 from footnote.index.ingest import ingest_folder
-from footnote.index.snapshot import load_snapshot
 from footnote.index.store import Store
-from footnote.service.generate import SYSTEM_PROMPT, GenerativeComposer
-from footnote.service.llm import OpenAIChat
+from footnote.service.generate import SYSTEM_PROMPT
 from footnote.service.pipeline import Pipeline
 from footnote.service.settings import Settings
 from footnote.service.types import Answer, Dropped
 from tests.conftest import FakeEmbedder
-from tests.scripted_llm import HANG, TRICKLE, Raw, ScriptedModel, find, passages, scripted_model
+from tests.scripted_llm import HANG, TRICKLE, Raw, ScriptedModel, find, passages
+from tests.service.conftest import generating_pipeline
 
 QUESTION = "Why won't the West offer a realistic diplomatic solution to the Ukraine conflict, says Lavrov?"
 LAVROV = "Lavrov said on February 14 that the West will not offer a realistic diplomatic solution"
@@ -33,12 +32,6 @@ MakePipeline = Callable[..., Pipeline]
 
 
 @pytest.fixture
-def model() -> Iterator[ScriptedModel]:
-    with scripted_model() as m:
-        yield m
-
-
-@pytest.fixture
 def make_pipeline(
     corpus: Path, store: Store, fake_embedder: FakeEmbedder, model: ScriptedModel
 ) -> MakePipeline:
@@ -47,9 +40,7 @@ def make_pipeline(
     ingest_folder(corpus, store, fake_embedder)
 
     def make(timeout_s: float = 10.0, url: str | None = None) -> Pipeline:
-        chat = OpenAIChat(url or model.url, "scripted", None, timeout_s)
-        snapshot = load_snapshot(store)
-        return Pipeline(store, fake_embedder, snapshot, top_k=20, generator=GenerativeComposer(chat))
+        return generating_pipeline(store, fake_embedder, url or model.url, timeout_s)
 
     return make
 

@@ -38,12 +38,6 @@ def _until(read: Callable[[], Any], wanted: Any, seconds: float = 10.0) -> Any:
 
 
 @pytest.fixture
-def model() -> Iterator[ScriptedModel]:
-    with scripted_model() as m:
-        yield m
-
-
-@pytest.fixture
 def serve(
     corpus: Path, store: Store, fake_embedder: FakeEmbedder, tmp_path: Path
 ) -> Iterator[Callable[[str, float], TestClient]]:

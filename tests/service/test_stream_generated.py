@@ -14,28 +14,21 @@ import pytest
 from fastapi.testclient import TestClient
 
 from footnote.index.ingest import ingest_folder
-from footnote.index.snapshot import load_snapshot
 from footnote.index.store import Store
 from footnote.service.app import create_app
-from footnote.service.generate import CUT_OFF, GenerativeComposer
-from footnote.service.llm import OpenAIChat
+from footnote.service.generate import CUT_OFF
 from footnote.service.pipeline import Pipeline
 from footnote.service.settings import Settings
 from tests.conftest import FakeEmbedder
-from tests.scripted_llm import HANG, Cut, Held, ScriptedModel, find, passages, scripted_model
+from tests.scripted_llm import HANG, Cut, Held, ScriptedModel, find, passages
 from tests.servers import parse_sse
+from tests.service.conftest import generating_pipeline, ready
 
 QUESTION = "Why won't the West offer a realistic diplomatic solution to the Ukraine conflict, says Lavrov?"
 LAVROV = "Lavrov said on February 14 that the West will not offer a realistic diplomatic solution"
 INVENTED = "Lavrov also resigned from his post"
 
 MakeClient = Callable[..., TestClient]
-
-
-@pytest.fixture
-def model() -> Iterator[ScriptedModel]:
-    with scripted_model() as m:
-        yield m
 
 
 @pytest.fixture
@@ -48,18 +41,12 @@ def make_client(
 
     def make(timeout_s: float = 10.0) -> TestClient:
         def load(_: Settings) -> Pipeline:
-            chat = OpenAIChat(model.url, "scripted", None, timeout_s)
-            snapshot = load_snapshot(store)
-            return Pipeline(store, fake_embedder, snapshot, top_k=20, generator=GenerativeComposer(chat))
+            return generating_pipeline(store, fake_embedder, model.url, timeout_s)
 
         settings = Settings(data_dir=tmp_path, public_url="http://testserver")
         client = TestClient(create_app(settings, load=load)).__enter__()
-        clients.append(client)
-        deadline = time.monotonic() + 30
-        while client.get("/readyz").status_code != 200:
-            assert time.monotonic() < deadline, "the app never became ready"
-            time.sleep(0.05)
-        return client
+        clients.append(client)  # closed after the test, even if it never becomes ready
+        return ready(client)
 
     yield make
     for client in clients:
