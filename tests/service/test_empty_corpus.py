@@ -14,7 +14,7 @@ from footnote.service.build import open_pipeline
 from footnote.service.pipeline import NOTHING_INDEXED
 from footnote.service.settings import Settings
 from tests.conftest import FakeEmbedder
-from tests.service.conftest import _ready
+from tests.service.conftest import ready
 from tests.service.test_metrics import samples
 
 KEY = "s3cret"
@@ -33,7 +33,7 @@ def empty(store: Store, fake_embedder: FakeEmbedder, tmp_path: Path) -> Iterator
     settings = Settings(data_dir=tmp_path, public_url="http://testserver", api_key=KEY, refresh_seconds=0.1)
     app = create_app(settings, load=lambda _: open_pipeline(store, fake_embedder, top_k=20))
     with TestClient(app) as client:
-        yield _ready(client)
+        yield ready(client)
 
 
 def test_empty_corpus__is_ready_saying_so_and_every_question_abstains_with_the_reason(

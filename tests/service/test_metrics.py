@@ -14,7 +14,7 @@ from footnote.index.store import Store
 from footnote.service.app import create_app
 from footnote.service.pipeline import Pipeline
 from footnote.service.settings import Settings
-from tests.service.conftest import MakeClient, _ready
+from tests.service.conftest import MakeClient, ready
 
 FORBIDDEN = "metrics are readable from loopback only: send the API key or set FOOTNOTE_METRICS_PUBLIC=1"
 ANSWERED = {"question": "What troop strength is the Bundeswehr aiming for?"}
@@ -37,7 +37,7 @@ def loopback(load_pipeline: Callable[[Settings], Pipeline], tmp_path: Path) -> I
         Settings(data_dir=tmp_path, public_url="http://testserver", refresh_seconds=0.1), load=load_pipeline
     )
     with TestClient(app, client=("127.0.0.1", 50000)) as client:
-        yield _ready(client)
+        yield ready(client)
 
 
 def test_metrics__count_answers_by_outcome_citations_and_latency_by_route(loopback: TestClient) -> None:
