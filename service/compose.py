@@ -16,6 +16,7 @@ from typing import Protocol
 from footnote.index.text import MONTHS
 from footnote.index.tokenize import content_terms
 from footnote.index.types import Chunk, Hit
+from footnote.service.names import unknown_names
 from footnote.service.select import FRAME
 from footnote.service.types import Dropped
 
@@ -61,7 +62,6 @@ class Composer(Protocol):
 
 
 # Words that frame a question rather than name its topic.
-NAME_OR_NUMBER = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w’'-]*[a-z][\w’'-]*|\d[\d,.]*)\b")
 _WHEN = re.compile(r"^\s*when\b|\b(what|which) (year|date|day|month)\b", re.IGNORECASE)
 _HOW_MANY = re.compile(
     r"\b(how (many|much|large|big)|what (percentage|share|proportion|number|amount|size))\b", re.I
@@ -166,17 +166,6 @@ class ExtractiveComposer:
             first_seen.setdefault(c.hit.chunk.source, i)
         chosen.sort(key=lambda c: (first_seen[c.hit.chunk.source], c.hit.chunk.position))
         return Draft(sentences=[DraftSentence(c.hit.chunk.text, (c.hit,)) for c in chosen])
-
-
-def unknown_names(question: str, corpus: Corpus) -> list[str]:
-    """The names and numbers of `question` that no indexed article uses (the question's first
-    word is not taken for a name)."""
-    missing = []
-    for m in NAME_OR_NUMBER.finditer(question):
-        word = m.group(1).rstrip(".,")
-        if any(t not in corpus.vocabulary for t in content_terms(word)):
-            missing.append(word)
-    return missing
 
 
 def overlap(a: set[str], b: set[str]) -> float:

@@ -15,7 +15,8 @@ import numpy as np
 
 from footnote.index.tokenize import content_terms
 from footnote.index.types import Hit
-from footnote.service.compose import ANAPHOR, Corpus, Draft, DraftSentence, overlap, unknown_names
+from footnote.service.compose import ANAPHOR, Corpus, Draft, DraftSentence, overlap
+from footnote.service.names import unknown_names
 from footnote.service.select import FRAME, Selector, features, question_terms
 
 __all__ = ["LearnedComposer"]

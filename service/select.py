@@ -259,7 +259,7 @@ class Selector:
 
 @cache
 def _committed() -> Selector:
-    text = resources.files("eval").joinpath("selector.json").read_text(encoding="utf-8")
+    text = resources.files("footnote.eval").joinpath("selector.json").read_text(encoding="utf-8")
     return Selector.from_json(json.loads(text))
 
 
