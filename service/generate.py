@@ -98,8 +98,9 @@ def _finished(pending: str) -> tuple[list[str], str]:
 
 def _clean(sentence: str) -> str:
     """A sentence as an answer says it: without its markers or NO_ANSWER, its spaces single."""
-    text = MARKER.sub("", " ".join(sentence.replace(NO_ANSWER, "").split()))
-    return _SPACE_BEFORE_STOP.sub(r"\1", text).strip()
+    # markers out first: one inside the sentence ("solution [1] to the") leaves two spaces
+    text = " ".join(MARKER.sub("", sentence.replace(NO_ANSWER, "")).split())
+    return _SPACE_BEFORE_STOP.sub(r"\1", text)
 
 
 def _part(sentence: str, passages: Sequence[Hit]) -> Draft | None:

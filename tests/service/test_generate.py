@@ -70,6 +70,15 @@ def test_generated__supported_sentence_is_said_with_its_exact_span(
     assert model.requests[0]["max_tokens"] == 300  # a short answer: a model that rambles is cut off
 
 
+def test_generated__a_marker_inside_a_sentence_leaves_it_single_spaced(
+    make_pipeline: MakePipeline, model: ScriptedModel
+) -> None:
+    model.script = lambda r: f"{LAVROV} [{_lavrov(r)}] to the Ukraine conflict."
+    answer = make_pipeline().ask(QUESTION)
+    assert [s.text for s in answer.sentences] == [f"{LAVROV} to the Ukraine conflict."]
+    assert answer.answer == f"{LAVROV} to the Ukraine conflict. [1]"
+
+
 def test_generated__hallucinated_sentence_is_dropped_and_reported(
     make_pipeline: MakePipeline, model: ScriptedModel
 ) -> None:
