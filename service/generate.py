@@ -20,7 +20,7 @@ from footnote.index.chunk import split_sentences
 from footnote.index.errors import ModelFailed
 from footnote.index.types import Hit
 from footnote.service.compose import Draft, DraftSentence
-from footnote.service.llm import Chat
+from footnote.service.llm import Chat, ReplyCapped
 from footnote.service.modelstate import ModelState, ModelWatch
 from footnote.service.types import MARKER, Dropped
 
@@ -124,7 +124,8 @@ def _read(pieces: Iterable[str], passages: Sequence[Hit]) -> Iterator[Draft]:
 
     Sentences without a marker are held back until a marker shows the reply is an answer at
     all: one with none is NO_ANSWER (abstain) or no answer (ModelFailed). A reply that breaks
-    off (ModelFailed) has its unfinished tail reported before the error goes on.
+    off (ModelFailed) has its unfinished tail reported before the error goes on; so does one the
+    token cap stopped (ReplyCapped), whose finished sentences are then read as a whole reply's.
     """
     reply: list[str] = []
     pending = ""
@@ -145,15 +146,21 @@ def _read(pieces: Iterable[str], passages: Sequence[Hit]) -> Iterator[Draft]:
             put_forward = put_forward or bool(part.sentences)
             yield part
 
+    def cut_off() -> Iterator[Draft]:
+        if tail := _clean(pending):
+            yield Draft(dropped=[Dropped(tail, CUT_OFF)])
+
     try:
         for piece in pieces:
             reply.append(piece)
             finished, pending = _finished(pending + piece)
             yield from parts(finished)
     except ModelFailed:
-        if tail := _clean(pending):
-            yield Draft(dropped=[Dropped(tail, CUT_OFF)])
+        yield from cut_off()
         raise
+    except ReplyCapped:  # the last sentence was being written when the cap stopped it
+        yield from cut_off()
+        pending = ""
     yield from parts(_sentences(pending))
     text = "".join(reply).strip()
     if not marked:
