@@ -33,7 +33,7 @@ PROBE_SECONDS = 2.0
 # A signal, not a FootnoteError (index/errors.py): it never leaves the reading of the reply
 # (service/generate.py), and must not be caught as the ModelFailed that makes the answer extractive.
 class ReplyCapped(Exception):
-    """The reply stopped at MAX_REPLY_TOKENS: the pieces before are all of it, the last one unfinished."""
+    """The reply stopped at MAX_REPLY_TOKENS: what came before is all of it, its last sentence unfinished."""
 
 
 class Chat(Protocol):
@@ -60,10 +60,6 @@ class OpenAIChat:
             base_url=base_url, api_key=api_key or "unused", timeout=timeout_s, max_retries=0
         )
         self.model, self.timeout_s = model, timeout_s
-
-    def reply(self, messages: list[dict[str, str]]) -> str:
-        """The whole reply (see `tokens`)."""
-        return "".join(self.tokens(messages))
 
     def tokens(self, messages: list[dict[str, str]]) -> Iterator[str]:
         """The reply as it streams in, cut off at the deadline however slowly the server sends it.
