@@ -20,7 +20,7 @@ from footnote.index.chunk import split_sentences
 from footnote.index.errors import ModelFailed
 from footnote.index.types import Hit
 from footnote.service.compose import Draft, DraftSentence
-from footnote.service.llm import Chat
+from footnote.service.llm import Chat, ReplyCapped
 from footnote.service.modelstate import ModelState, ModelWatch
 from footnote.service.types import MARKER, Dropped
 
@@ -98,8 +98,9 @@ def _finished(pending: str) -> tuple[list[str], str]:
 
 def _clean(sentence: str) -> str:
     """A sentence as an answer says it: without its markers or NO_ANSWER, its spaces single."""
-    text = MARKER.sub("", " ".join(sentence.replace(NO_ANSWER, "").split()))
-    return _SPACE_BEFORE_STOP.sub(r"\1", text).strip()
+    # markers out first: one inside the sentence ("solution [1] to the") leaves two spaces
+    text = " ".join(MARKER.sub("", sentence.replace(NO_ANSWER, "")).split())
+    return _SPACE_BEFORE_STOP.sub(r"\1", text)
 
 
 def _part(sentence: str, passages: Sequence[Hit]) -> Draft | None:
@@ -123,7 +124,8 @@ def _read(pieces: Iterable[str], passages: Sequence[Hit]) -> Iterator[Draft]:
 
     Sentences without a marker are held back until a marker shows the reply is an answer at
     all: one with none is NO_ANSWER (abstain) or no answer (ModelFailed). A reply that breaks
-    off (ModelFailed) has its unfinished tail reported before the error goes on.
+    off (ModelFailed) has its unfinished tail reported before the error goes on; so does one the
+    token cap stopped (ReplyCapped), whose finished sentences are then read as a whole reply's.
     """
     reply: list[str] = []
     pending = ""
@@ -144,15 +146,21 @@ def _read(pieces: Iterable[str], passages: Sequence[Hit]) -> Iterator[Draft]:
             put_forward = put_forward or bool(part.sentences)
             yield part
 
+    def cut_off() -> Iterator[Draft]:
+        if tail := _clean(pending):
+            yield Draft(dropped=[Dropped(tail, CUT_OFF)])
+
     try:
         for piece in pieces:
             reply.append(piece)
             finished, pending = _finished(pending + piece)
             yield from parts(finished)
     except ModelFailed:
-        if tail := _clean(pending):
-            yield Draft(dropped=[Dropped(tail, CUT_OFF)])
+        yield from cut_off()
         raise
+    except ReplyCapped:  # the last sentence was being written when the cap stopped it
+        yield from cut_off()
+        pending = ""
     yield from parts(_sentences(pending))
     text = "".join(reply).strip()
     if not marked:

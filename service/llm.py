@@ -2,7 +2,8 @@
 
 Any failure — unreachable, refused, slow past the deadline, a body that is not the protocol —
 is one `ModelFailed`, whose message goes to the log; the pipeline then answers extractively
-(or, once a streamed answer has said something, keeps what it said).
+(or, once a streamed answer has said something, keeps what it said). A reply the token cap
+stopped is no failure, but its last sentence is unfinished: the pieces end with `ReplyCapped`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from openai import OpenAI
     from openai.types.chat import ChatCompletionMessageParam
 
-__all__ = ["PROBE_SECONDS", "Chat", "OpenAIChat"]
+__all__ = ["PROBE_SECONDS", "Chat", "OpenAIChat", "ReplyCapped"]
 
 # A short answer is a few hundred characters; a reply this long is a model that will not stop.
 MAX_REPLY_CHARS = 8000
@@ -29,11 +30,18 @@ MAX_REPLY_TOKENS = 300
 PROBE_SECONDS = 2.0
 
 
+# A signal, not a FootnoteError (index/errors.py): it never leaves the reading of the reply
+# (service/generate.py), and must not be caught as the ModelFailed that makes the answer extractive.
+class ReplyCapped(Exception):
+    """The reply stopped at MAX_REPLY_TOKENS: what came before is all of it, its last sentence unfinished."""
+
+
 class Chat(Protocol):
     """A language model: its reply to a conversation as it is written, and whether its server answers."""
 
     def tokens(self, messages: list[dict[str, str]]) -> Iterator[str]:
-        """The reply's pieces as they arrive; ModelFailed, maybe after some, if it does not end in time."""
+        """The reply's pieces as they arrive; ModelFailed, maybe after some, if it does not end in time;
+        ReplyCapped after the last if the token cap, not the model, ended it."""
         ...
 
     def probe(self) -> None:
@@ -53,10 +61,6 @@ class OpenAIChat:
         )
         self.model, self.timeout_s = model, timeout_s
 
-    def reply(self, messages: list[dict[str, str]]) -> str:
-        """The whole reply (see `tokens`)."""
-        return "".join(self.tokens(messages))
-
     def tokens(self, messages: list[dict[str, str]]) -> Iterator[str]:
         """The reply as it streams in, cut off at the deadline however slowly the server sends it.
 
@@ -64,6 +68,7 @@ class OpenAIChat:
         """
         deadline = time.monotonic() + self.timeout_s
         length = 0
+        capped = False
         try:
             # the client's timeout bounds the wait for the headers and for each read
             stream = self.client.chat.completions.create(
@@ -80,7 +85,11 @@ class OpenAIChat:
             try:
                 with stream:
                     for chunk in stream:
-                        piece = chunk.choices[0].delta.content if chunk.choices else None
+                        if not chunk.choices:
+                            continue
+                        # some servers send the reason with the last piece, some in a chunk of its own
+                        capped = capped or chunk.choices[0].finish_reason == "length"
+                        piece = chunk.choices[0].delta.content
                         if not piece:
                             continue
                         length += len(piece)
@@ -97,6 +106,8 @@ class OpenAIChat:
             raise ModelFailed(f"{type(exc).__name__}: {exc}") from exc
         if time.monotonic() >= deadline:  # closed by the watchdog: what arrived may be cut short
             raise ModelFailed(f"no whole reply within {self.timeout_s:g} s")
+        if capped:
+            raise ReplyCapped(f"the reply reached the {MAX_REPLY_TOKENS}-token cap")
 
     def probe(self) -> None:
         """One `GET {base}/models`, bounded by PROBE_SECONDS; ModelFailed with a reason safe to show."""

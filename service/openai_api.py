@@ -26,8 +26,7 @@ from footnote.index.errors import FootnoteError
 from footnote.service.handlers import GUARDED, documented, error_status
 from footnote.service.jsonroute import JSONRoute
 from footnote.service.release import Released
-from footnote.service.requestlog import record_answer
-from footnote.service.routes import PipelineDep, guarded, recorded
+from footnote.service.routes import PipelineDep, answered, guarded, released
 from footnote.service.schemas import AskRequest, Turn, describe_error
 from footnote.service.stream import events
 from footnote.service.types import Answer, Citation
@@ -258,12 +257,9 @@ def models() -> ModelList:
 def chat_completions(request: Request, body: ChatRequest, pipeline: PipelineDep) -> Response | ChatCompletion:
     """The OpenAI chat-completions protocol over /v1/ask: the last user message is the question."""
     ask = body.to_ask()
-    history = [turn.model_dump() for turn in ask.history]
     if body.stream:  # one chunk per sentence as it passes verification
-        released = pipeline.stream(ask.question, None, None, history)
-        return EventSourceResponse(chunks(recorded(request, released, ask.question)), ping=15)
-    answer = pipeline.ask(ask.question, None, None, history)
-    record_answer(request, answer, ask.question)
+        return EventSourceResponse(chunks(released(request, ask, pipeline)), ping=15)
+    answer = answered(request, ask, pipeline)
     return ChatCompletion(
         id=_completion_id(),
         created=int(time.time()),

@@ -1,9 +1,9 @@
 """Release: an answer said sentence by sentence, a generated one only as each sentence passes verify.
 
 A generated draft arrives a sentence at a time (service/generate.py). Each sentence goes through
-the same cite and verify steps as a whole draft, numbered as it will be in the final answer: a
-span already cited keeps its id, a new one takes the next, so ids run in order of first use, as
-verify renumbers a whole answer. One that fails is never released; it joins `dropped`, with the
+the same cite and verify steps as a whole draft, numbered as it will be in the final answer: cite
+numbers it after the citations already released (service/cite.py's `first_use`, the rule verify
+renumbers a whole answer by). One that fails is never released; it joins `dropped`, with the
 reason verify gives. The last item is always the whole `Answer`, exactly what was released: what
 the stream sends as `done`.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from footnote.index.errors import ModelFailed
 from footnote.service.cite import cite
@@ -55,17 +55,11 @@ def _checked(
     drafted: DraftSentence, cited: list[Citation], texts: Mapping[str, str], judge: Judge
 ) -> Said | Answer:
     """The sentence as released after `cited`, or the abstention verify gives it (with its reason)."""
-    own = cite(Draft(sentences=[drafted]))  # its spans, numbered from 1
-    known = {(c.source, c.start, c.end): c.id for c in cited}
-    ids: dict[int, int] = {}
-    for c in own.citations:
-        ids[c.id] = known.setdefault((c.source, c.start, c.end), len(known) + 1)
-    citations = [replace(c, id=ids[c.id]) for c in own.citations]
-    sentence = Sentence(own.sentences[0].text, [ids[n] for n in own.sentences[0].citations])
-    checked = verify(Answer.of([sentence], citations), texts, judge)
+    own = cite(Draft(sentences=[drafted]), cited)  # a span already cited keeps its id
+    checked = verify(own, texts, judge)
     if checked.abstained:
         return checked
-    return Said(sentence, [c for c in citations if c.id > len(cited)])
+    return Said(own.sentences[0], [c for c in own.citations if c.id > len(cited)])
 
 
 def release(parts: Iterable[Draft], texts: Mapping[str, str], judge: Judge = entails) -> Iterator[Released]:

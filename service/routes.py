@@ -29,7 +29,7 @@ from footnote.service.stream import events
 from footnote.service.types import Answer
 from footnote.service.widget import demo_page, widget_script
 
-__all__ = ["api", "pages", "probes", "recorded"]
+__all__ = ["answered", "api", "pages", "probes", "released"]
 
 
 # `async def` on purpose: FastAPI runs a plain `def` dependency on a worker thread, and the
@@ -101,19 +101,27 @@ async def metrics(request: Request, loader: LoaderDep) -> Response:
 
 
 def _asked(body: AskRequest) -> tuple[Filters | None, list[dict[str, str]]]:
+    """The filters and the conversation so far, as the pipeline takes them."""
     return body.filters.to_filters() if body.filters else None, [turn.model_dump() for turn in body.history]
 
 
-def _answer(request: Request, body: AskRequest, pipeline: Pipeline) -> Answer:
+def answered(request: Request, body: AskRequest, pipeline: Pipeline) -> Answer:
+    """The pipeline's answer to `body`, recorded for the request log (/v1/ask, /v1/chat/completions)."""
     filters, history = _asked(body)
     answer = pipeline.ask(body.question, filters, body.top_k, history)
     record_answer(request, answer, body.question)
     return answer
 
 
-def recorded(request: Request, released: Iterable[Released], question: str) -> Iterator[Released]:
-    """`released`, recording the answer for the request log as it goes by (logged after the last byte)."""
-    for item in released:
+def released(request: Request, body: AskRequest, pipeline: Pipeline) -> Iterator[Released]:
+    """`answered`, as it is released; what can refuse the request does so before this returns."""
+    filters, history = _asked(body)
+    return _recorded(request, pipeline.stream(body.question, filters, body.top_k, history), body.question)
+
+
+def _recorded(request: Request, items: Iterable[Released], question: str) -> Iterator[Released]:
+    """`items`, recording the answer for the request log as it goes by (logged after the last byte)."""
+    for item in items:
         if isinstance(item, Answer):
             record_answer(request, item, question)
         yield item
@@ -122,7 +130,7 @@ def recorded(request: Request, released: Iterable[Released], question: str) -> I
 @api.post("/ask", responses=documented(*GUARDED, 404, 413, 415, 422))
 def ask(request: Request, body: AskRequest, pipeline: PipelineDep) -> Answer:
     """Answer a question from the sources, every sentence cited, or abstain with a reason."""
-    return _answer(request, body, pipeline)
+    return answered(request, body, pipeline)
 
 
 _STREAM = {
@@ -143,9 +151,7 @@ def ask_stream(request: Request, body: AskRequest, pipeline: PipelineDep) -> Eve
     gets the same status code and message as on /v1/ask. A generated answer's sentences are sent
     as the model writes them, each once it passed verification.
     """
-    filters, history = _asked(body)
-    released = pipeline.stream(body.question, filters, body.top_k, history)
-    return EventSourceResponse(events(recorded(request, released, body.question)), ping=15)
+    return EventSourceResponse(events(released(request, body, pipeline)), ping=15)
 
 
 @api.get("/sources", responses=documented(*GUARDED))

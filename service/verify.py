@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 
+from footnote.service.cite import first_use
 from footnote.service.judge import Judge, entails, unsupported
 from footnote.service.types import MARKER, Answer, Citation, Dropped, Sentence
 
@@ -89,10 +90,7 @@ def verify(answer: Answer, texts: Mapping[str, str], judge: Judge = entails) -> 
         refused = Answer.abstain("No sentence of the draft could be tied to an exact source span.")
         refused.dropped = dropped
         return refused
-    new_id: dict[int, int] = {}
-    for s in kept:
-        for n in s.citations:
-            new_id.setdefault(n, len(new_id) + 1)
+    new_id = first_use(n for s in kept for n in s.citations)
 
     def renumbered(s: Sentence) -> Sentence:
         text = s.text if _is_quoted(s, cited) else MARKER.sub(lambda m: f"[{new_id[int(m[1])]}]", s.text)

@@ -4,8 +4,9 @@ A script is a function from the request body to a reply: the reply's text (sent 
 protocol's stream of chunks, a word each, or as one completion when the request does not
 stream), `HANG` (headers, one chunk, then silence until the server stops), `TRICKLE` (a
 keep-alive comment every 0.2 s for 10 s, never a token), `Raw(bytes)` (sent as is), `Held(text)`
-(every word but the last, then the last only once the test lets it go), or `Cut(text)` (its
-words, then the connection closes mid-stream, as when a server dies).
+(every word but the last, then the last only once the test lets it go), `Cut(text)` (its
+words, then the connection closes mid-stream, as when a server dies), or `Capped(text)` (its
+words, then the end of the reply with finish_reason "length", as when max_tokens stops it).
 Every request body is kept in `requests`, so a test can read the prompt the model was shown.
 `GET /v1/models` lists the one model, unless `models` is HANG (no answer until the server stops).
 """
@@ -39,6 +40,11 @@ class Held:
 
 @dataclass(frozen=True)
 class Cut:
+    text: str
+
+
+@dataclass(frozen=True)
+class Capped:
     text: str
 
 
@@ -136,8 +142,8 @@ def _handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
             for word in words:
                 self._chunked(_chunk(word))
 
-        def _stop(self) -> None:
-            self._chunked(_chunk(None, "stop") + b"data: [DONE]\n\n")
+        def _stop(self, reason: str = "stop") -> None:
+            self._chunked(_chunk(None, reason) + b"data: [DONE]\n\n")
             self._chunked(b"")
 
         def do_POST(self) -> None:
@@ -172,6 +178,10 @@ def _handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
                 self._words(re.findall(r"\S+\s*", reply.text))
                 self.close_connection = True  # no last chunk: the reply ends mid-stream
                 self.connection.shutdown(socket.SHUT_RDWR)
+            elif isinstance(reply, Capped):
+                self._send(200, "text/event-stream", None)
+                self._words(re.findall(r"\S+\s*", reply.text))
+                self._stop("length")
             elif not request.get("stream"):
                 self._send(200, "application/json", _completion(str(reply)))
             else:

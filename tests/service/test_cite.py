@@ -47,6 +47,18 @@ def test_cite__gives_a_span_cited_twice_one_id() -> None:
     assert len(answer.citations) == 1
 
 
+def test_cite__numbers_new_spans_after_those_already_cited_which_keep_their_ids() -> None:
+    earlier = cite(said(("It was close.", (CLOSE,)), ("The count ended.", (COUNT,)))).citations
+    answer = cite(said(("Turnout rose, and it was close.", (TURNOUT, CLOSE))), earlier)
+    assert answer.sentences == [Sentence("Turnout rose, and it was close.", [3, 1])]
+    # the citations this sentence uses: the one it shares with the earlier ones as it was, then its new one
+    assert answer.citations[0] is earlier[0]
+    assert [(c.id, c.quote) for c in answer.citations] == [
+        (1, "Officials said it was close."),
+        (3, "Turnout rose to 61 percent."),
+    ]
+
+
 def test_cite__quotes_each_span_as_the_index_holds_it() -> None:
     (citation,) = cite(said(("The count ended on Monday.", (COUNT,)))).citations
     assert citation == Citation(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -13,12 +14,12 @@ from pydantic import ValidationError
 
 from footnote.index.ingest import ingest_folder
 from footnote.index.store import Store
-from footnote.service.generate import SYSTEM_PROMPT
+from footnote.service.generate import CUT_OFF, SYSTEM_PROMPT
 from footnote.service.pipeline import Pipeline
 from footnote.service.settings import Settings
 from footnote.service.types import Answer, Dropped
 from tests.conftest import FakeEmbedder
-from tests.scripted_llm import HANG, TRICKLE, Raw, ScriptedModel, find, passages
+from tests.scripted_llm import HANG, TRICKLE, Capped, Raw, ScriptedModel, find, passages
 from tests.service.conftest import generating_pipeline
 
 QUESTION = "Why won't the West offer a realistic diplomatic solution to the Ukraine conflict, says Lavrov?"
@@ -68,6 +69,15 @@ def test_generated__supported_sentence_is_said_with_its_exact_span(
     _exact(answer, pipeline)
     assert model.requests[0]["model"] == "scripted" and model.requests[0]["stream"] is True
     assert model.requests[0]["max_tokens"] == 300  # a short answer: a model that rambles is cut off
+
+
+def test_generated__a_marker_inside_a_sentence_leaves_it_single_spaced(
+    make_pipeline: MakePipeline, model: ScriptedModel
+) -> None:
+    model.script = lambda r: f"{LAVROV} [{_lavrov(r)}] to the Ukraine conflict."
+    answer = make_pipeline().ask(QUESTION)
+    assert [s.text for s in answer.sentences] == [f"{LAVROV} to the Ukraine conflict."]
+    assert answer.answer == f"{LAVROV} to the Ukraine conflict. [1]"
 
 
 def test_generated__hallucinated_sentence_is_dropped_and_reported(
@@ -172,6 +182,30 @@ def test_generated__reply_that_only_keeps_alive_falls_back_within_the_timeout(
     assert answer.composer == "extractive" and not answer.abstained
 
 
+def _sse(*pieces: tuple[str, str | None]) -> Raw:
+    """A streamed reply of these (content, finish_reason) chunks, as a server sends it."""
+    chunks = [
+        {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m", "choices": [choice]}
+        for choice in ({"index": 0, "delta": {"content": c}, "finish_reason": f} for c, f in pieces)
+    ]
+    return Raw(
+        b"".join(f"data: {json.dumps(c)}\n\n".encode() for c in chunks) + b"data: [DONE]\n\n",
+        "text/event-stream",
+    )
+
+
+def test_generated__a_token_cap_named_with_the_last_piece_cuts_off_its_sentence(
+    make_pipeline: MakePipeline, model: ScriptedModel
+) -> None:
+    # some servers (vLLM) send the finish_reason with the last piece, not in a chunk of its own
+    model.script = lambda r: _sse(
+        (f"{LAVROV} [{_lavrov(r)}]. The West will not offer a realistic", None), (" diplomatic", "length")
+    )
+    answer = make_pipeline().ask(QUESTION)
+    assert answer.answer == f"{LAVROV}. [1]" and answer.composer == "generative"
+    assert answer.dropped == [Dropped("The West will not offer a realistic diplomatic", CUT_OFF)]
+
+
 def test_settings__a_model_server_needs_a_model_name() -> None:
     with pytest.raises(ValidationError) as caught:
         Settings(llm_base_url="http://127.0.0.1:11434/v1")
@@ -186,8 +220,9 @@ def test_settings__a_model_server_needs_a_model_name() -> None:
         Raw(b'{"id": "chatcmpl-1", "choices": [{"delta": {"content": "Lav'),
         Raw(b'data: {"id": "chatcmpl-1", "choices": [{"delta": \n\n', "text/event-stream"),
         "Lavrov said the West will not offer a realistic diplomatic solution.",  # no [n] at all
+        Capped("Lavrov said the West will not offer a realistic"),  # stopped before any [n]
     ],
-    ids=["malformed-json", "malformed-chunk", "no-markers"],
+    ids=["malformed-json", "malformed-chunk", "no-markers", "capped-before-a-marker"],
 )
 def test_generated__garbage_falls_back_to_the_extractive_answer(
     make_pipeline: MakePipeline, model: ScriptedModel, reply: object

@@ -20,7 +20,7 @@ from footnote.service.generate import CUT_OFF
 from footnote.service.pipeline import Pipeline
 from footnote.service.settings import Settings
 from tests.conftest import FakeEmbedder
-from tests.scripted_llm import HANG, Cut, Held, ScriptedModel, find, passages
+from tests.scripted_llm import HANG, Capped, Cut, Held, ScriptedModel, find, passages
 from tests.servers import parse_sse
 from tests.service.conftest import generating_pipeline, ready
 
@@ -144,6 +144,44 @@ def test_stream__cut_off_mid_sentence_keeps_what_was_sent_and_reports_the_tail(
     assert done["answer"] == got[1][1]["text"] == f"{LAVROV}. [1]"
     assert not done["abstained"] and done["composer"] == "generative"
     assert done["dropped"] == [{"text": "The West will not", "reason": CUT_OFF}]
+
+
+def _capped(r: dict[str, Any]) -> Capped:
+    """A finished sentence, then one the token cap stops mid-way, after a marker whose passage
+    holds every word written so far (so, taken as finished, it would pass verify)."""
+    n, text = _other(r)
+    return Capped(
+        f"{text} [{n}] The West will not offer a realistic diplomatic solution [{_lavrov(r)}] to the"
+    )
+
+
+def test_stream__a_reply_stopped_by_the_token_cap_drops_its_unfinished_sentence_as_cut_off(
+    make_client: MakeClient, model: ScriptedModel
+) -> None:
+    model.script = _capped
+    got = parse_sse(make_client().post("/v1/ask/stream", json={"question": QUESTION}).text)
+    assert [name for name, _ in got] == ["citation", "delta", "done"]
+    done = got[-1][1]
+    assert done["answer"] == got[1][1]["text"] == f"{_other(model.requests[0])[1]} [1]"
+    assert not done["abstained"] and done["composer"] == "generative"
+    assert done["dropped"] == [
+        {"text": "The West will not offer a realistic diplomatic solution to the", "reason": CUT_OFF}
+    ]
+
+
+def test_ask__a_reply_stopped_by_the_token_cap_keeps_its_finished_sentences_and_drops_the_rest(
+    make_client: MakeClient, model: ScriptedModel
+) -> None:
+    model.script = _capped
+    client = make_client()
+    answer = client.post("/v1/ask", json={"question": QUESTION}).json()
+    assert answer["answer"] == f"{_other(model.requests[0])[1]} [1]"
+    assert not answer["abstained"] and answer["composer"] == "generative"
+    assert answer["dropped"] == [
+        {"text": "The West will not offer a realistic diplomatic solution to the", "reason": CUT_OFF}
+    ]
+    streamed = parse_sse(client.post("/v1/ask/stream", json={"question": QUESTION}).text)
+    assert streamed[-1][1] == answer
 
 
 def test_stream__a_model_that_fails_before_the_first_sentence_falls_back_to_extractive(
