@@ -18,7 +18,7 @@ from footnote.index.store import Store
 from footnote.index.tokenize import tokenize
 from footnote.index.types import Chunk, Filters, Hit
 
-__all__ = ["Retriever"]
+__all__ = ["Retriever", "neighbourhood"]
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,7 @@ class Retriever:
                 setattr(hit, evidence, score)
                 hit.fused += 1.0 / (RRF_K + rank + 1)
         ranked = sorted(hits.values(), key=lambda h: -h.fused)[:k]
-        missing = [h.chunk.id for h in ranked if h.dense is None]
-        for cid, vec in self.store.vectors(missing).items():
-            hits[cid].dense = float(vec @ qvec)
+        neighbourhood(ranked, qvec, snap, self.store)
         return ranked
 
     def _dense(
@@ -77,3 +75,21 @@ class Retriever:
             if self.snapshot.holds(c.id) and (admitted is None or c.source in admitted)
         ]
         return keep[:depth]
+
+
+def neighbourhood(hits: list[Hit], qvec: np.ndarray, snapshot: Snapshot, store: Store) -> None:
+    """Fill in each hit's cosines to the question: its own (when only BM25 found it), its
+    neighbours' in the paragraph, and its window's (the three vectors summed), in one store read."""
+    around = {h.chunk.id: (snapshot.previous(h.chunk), snapshot.following(h.chunk)) for h in hits}
+    wanted = {h.chunk.id for h in hits} | {c.id for pair in around.values() for c in pair if c}
+    vectors = store.vectors(sorted(wanted))
+    for hit in hits:
+        own = vectors.get(hit.chunk.id)
+        if own is None:
+            continue  # gone since the snapshot was taken: no dense evidence
+        prev, nxt = (vectors.get(c.id) if c else None for c in around[hit.chunk.id])
+        hit.dense = float(own @ qvec) if hit.dense is None else hit.dense
+        hit.dense_previous = float(prev @ qvec) if prev is not None else None
+        hit.dense_next = float(nxt @ qvec) if nxt is not None else None
+        window = own + sum((v for v in (prev, nxt) if v is not None), np.zeros_like(own))
+        hit.dense_window = float(window @ qvec / (np.linalg.norm(window) or 1.0))

@@ -86,6 +86,12 @@ class Snapshot:
         prev = self.chunks[i - 1] if i > 0 else None
         return prev if prev and prev.source == chunk.source and prev.paragraph == chunk.paragraph else None
 
+    def following(self, chunk: Chunk) -> Chunk | None:
+        """The sentence after `chunk` in the same paragraph, if any."""
+        i = self._row[chunk.id] + 1
+        nxt = self.chunks[i] if i < len(self.chunks) else None
+        return nxt if nxt and nxt.source == chunk.source and nxt.paragraph == chunk.paragraph else None
+
     def holds(self, chunk_id: str) -> bool:
         """Whether the chunk is live in this snapshot."""
         return chunk_id in self._row

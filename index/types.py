@@ -55,6 +55,11 @@ class Hit:
     dense: float | None = None  # cosine similarity to the question, when known
     lexical: float | None = None  # BM25 score, when it matched
     fused: float = 0.0  # reciprocal-rank fusion of both rankings
+    # the sentence's neighbourhood (same paragraph), as cosines to the question: the sentence
+    # before, the one after, and the three together ("It was completed in 1987" follows the dam)
+    dense_previous: float | None = None
+    dense_next: float | None = None
+    dense_window: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,10 @@ BASE = (
     "dense_rank_inv",
     "coverage_rank_inv",
     "bigrams",  # share of the question's adjacent term pairs the sentence has adjacent too
+    "dense_previous",  # cosine of the sentence before it (same paragraph; 0 when none)
+    "dense_next",  # ... of the sentence after it
+    "dense_window",  # ... of the three together: what a pronoun refers to is in view
+    "dense_window_gap",
 )
 FEATURES: tuple[str, ...] = (
     *BASE,
@@ -183,13 +187,21 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
                 1.0 / (1 + int((dense > dense[rank]).sum())),
                 1.0 / (1 + int((coverage > coverage[rank]).sum())),
                 len(q_pairs & _pairs(tokens_of(hit.chunk)[0])) / max(1, len(q_pairs)),
+                hit.dense_previous or 0.0,
+                hit.dense_next or 0.0,
+                hit.dense_window or 0.0,
+                0.0,
                 *props,
                 *cross.ravel(),
             ]
         )
     x = np.array(rows, dtype=np.float64).reshape(len(hits), len(FEATURES))
     if len(hits):
-        for gap, of in (("dense_gap", "dense"), ("coverage_gap", "coverage")):
+        for gap, of in (
+            ("dense_gap", "dense"),
+            ("coverage_gap", "coverage"),
+            ("dense_window_gap", "dense_window"),
+        ):
             x[:, _COL[gap]] = x[:, _COL[of]] - x[:, _COL[of]].max()
     return x
 

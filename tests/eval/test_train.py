@@ -8,8 +8,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from footnote.eval.squad import load_split, write_corpus
-from footnote.eval.train import ARTIFACT, CANDIDATES, TARGET_FALSE_ABSTENTION, TOP_K, Example, examples, fit
+from footnote.eval.squad import Question, load_split, write_corpus
+from footnote.eval.train import (
+    ARTIFACT,
+    CANDIDATES,
+    ELSEWHERE,
+    TARGET_FALSE_ABSTENTION,
+    TOP_K,
+    Example,
+    elsewhere,
+    examples,
+    fit,
+    own_questions,
+)
 from footnote.service.select import FEATURES
 
 
@@ -41,8 +52,33 @@ def test_fit__threshold_keeps_validation_false_abstention_at_the_stated_rate() -
     assert 0.0 < params["threshold"] < 1.0 and 0.2 <= params["second_ratio"] <= 1.0
 
 
+def test_fit__threshold_holds_the_stated_rate_on_every_validation_article() -> None:
+    data = _synthetic()
+    params = fit(data)
+    by_article = params["validation"]["false_abstention_by_article"]
+    assert set(by_article) == {e.article for e in data}
+    assert all(rate <= TARGET_FALSE_ABSTENTION for rate in by_article.values())
+
+
+def test_elsewhere__asks_some_answerable_questions_again_as_unanswerable() -> None:
+    asked = [Question(f"q{i}", f"question {i}?", "a.txt", ((0, 1, "x"),) if i % 2 else ()) for i in range(20)]
+    out = elsewhere(asked)
+    assert out[: len(asked)] == asked
+    away = out[len(asked) :]
+    assert [q.id for q in away] == [f"q{i}{ELSEWHERE}" for i in (1, 9, 17)]  # every 4th answerable one
+    assert all(q.answers == () and q.source == "a.txt" for q in away)
+
+
+def test_own_questions__answers_are_exact_spans_of_the_seed_articles(tmp_path: Path) -> None:
+    questions = own_questions(tmp_path)
+    assert len(questions) >= 100 and any(not q.answers for q in questions)
+    for q in questions:
+        text = (tmp_path / q.source).read_text(encoding="utf-8-sig")
+        assert all(text[a:b] == answer for a, b, answer in q.answers), q.id
+
+
 def test_train__committed_candidates_are_the_training_questions(tmp_path: Path) -> None:
-    questions = write_corpus(load_split()["train"], tmp_path)
+    questions = elsewhere(write_corpus(load_split()["train"], tmp_path) + own_questions(tmp_path))
     saved = np.load(CANDIDATES)
     assert [str(i) for i in saved["ids"]] == [q.id for q in questions]
     assert saved["rows"].shape == (len(questions), TOP_K)

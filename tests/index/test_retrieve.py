@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from footnote.index.errors import IndexNotReady, InvalidFilter, StoreUnavailable, UnknownSource
@@ -29,6 +30,25 @@ def test_search__ranks_the_sentence_that_shares_the_question_words_first(retriev
 def test_search__every_hit_has_dense_evidence(retriever: Retriever) -> None:
     hits = retriever.search("Nord Stream 2 gas pipeline sanctions", k=30)
     assert len(hits) == 30 and all(h.dense is not None for h in hits)
+
+
+def test_search__each_hit_sees_its_neighbours_in_the_paragraph(
+    retriever: Retriever, fake_embedder: FakeEmbedder
+) -> None:
+    question = "Nord Stream 2 gas pipeline sanctions"
+    qvec = fake_embedder.embed_batch([question])[0]
+    snap = retriever.snapshot
+    for hit in retriever.search(question, k=20):
+        prev, nxt = snap.previous(hit.chunk), snap.following(hit.chunk)
+        vectors = fake_embedder.embed_batch([c.text for c in (hit.chunk, prev, nxt) if c])
+        cosines = vectors @ qvec
+        assert hit.dense == pytest.approx(cosines[0], abs=1e-5)
+        assert hit.dense_previous == (pytest.approx(cosines[1], abs=1e-5) if prev else None)
+        assert hit.dense_next == (pytest.approx(cosines[-1], abs=1e-5) if nxt else None)
+        window = vectors.sum(axis=0)  # the sentence and its neighbours, as one passage
+        assert hit.dense_window == pytest.approx(
+            float(window @ qvec) / float(np.linalg.norm(window)), abs=1e-5
+        )
 
 
 def test_search__filters_by_source_and_date(retriever: Retriever) -> None:

@@ -53,6 +53,13 @@ def test_snapshot__previous_stays_within_a_paragraph(snapshot: Snapshot) -> None
         assert snapshot.previous(after) == (before if same else None)
 
 
+def test_snapshot__following_stays_within_a_paragraph(snapshot: Snapshot) -> None:
+    assert snapshot.following(snapshot.chunks[-1]) is None
+    for before, after in zip(snapshot.chunks, snapshot.chunks[1:], strict=False):
+        same = before.source == after.source and before.paragraph == after.paragraph
+        assert snapshot.following(before) == (after if same else None)
+
+
 def test_snapshot__vocabulary_knows_titles_and_dates(snapshot: Snapshot) -> None:
     dated = next(d for d in snapshot.documents.values() if d.published)
     assert snapshot.about(dated.source) <= snapshot.vocabulary
