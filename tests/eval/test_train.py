@@ -55,7 +55,7 @@ def test_fit__threshold_keeps_validation_false_abstention_at_the_stated_rate() -
 def test_fit__threshold_holds_the_stated_rate_on_every_validation_article() -> None:
     data = _synthetic()
     params = fit(data)
-    by_article = params["validation"]["false_abstention_by_article"]
+    by_article = params["validation"]["false_abstention_by_corpus"]
     assert set(by_article) == {e.article for e in data}
     assert all(rate <= TARGET_FALSE_ABSTENTION for rate in by_article.values())
 
