@@ -216,7 +216,10 @@ def fit(data: Sequence[Example]) -> dict[str, Any]:
     best_ratio, best_right = 1.0, -1
     for ratio in RATIOS:
         said = [_said(p, ratio) for p in oof]
-        words = np.mean([sum(int(e.words[i]) for i in s) for e, s in zip(usable, said, strict=True)])
+        # over the answerable questions: the others are mostly not answered (the eval's mean is of answers)
+        words = np.mean(
+            [sum(int(e.words[i]) for i in s) for e, s in zip(usable, said, strict=True) if e.answerable]
+        )
         right = sum(bool(e.y[s].any()) for e, s in zip(usable, said, strict=True))
         if words <= WORD_BUDGET and right > best_right:
             best_ratio, best_right = ratio, right
