@@ -88,6 +88,9 @@ BASE = (
     "dense_next",  # ... of the sentence after it
     "dense_window",  # ... of the three together: what a pronoun refers to is in view
     "dense_window_gap",
+    "coverage_local",  # coverage with each term weighted by how few of the candidates have it
+    "coverage_local_gap",
+    "coverage_untitled",  # coverage of the question's terms the article's title does not already give
 )
 FEATURES: tuple[str, ...] = (
     *BASE,
@@ -134,19 +137,17 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
     def cov(found: AbstractSet[str]) -> float:
         return sum(w for t, w in weights.items() if t in found) / total
 
-    seen: dict[str, tuple[list[str], set[str]]] = {}
+    def tokens_of(chunk: Chunk) -> tuple[tuple[str, ...], frozenset[str]]:
+        return _tokens(chunk.text)
 
-    def tokens_of(chunk: Chunk) -> tuple[list[str], set[str]]:
-        if chunk.id not in seen:  # hits of one paragraph share their earlier sentences
-            tokens = tokenize(chunk.text)
-            seen[chunk.id] = tokens, set(tokens)
-        return seen[chunk.id]
-
-    def terms_of(chunk: Chunk) -> set[str]:
-        return tokens_of(chunk)[1]
+    def terms_of(chunk: Chunk) -> frozenset[str]:
+        return _tokens(chunk.text)[1]
 
     sentence_terms = [terms_of(h.chunk) for h in hits]
     coverage = np.array([cov(t) for t in sentence_terms])
+    # a term every candidate has tells them apart no better than one none has
+    local = {t: float(np.log((len(hits) + 1) / (1 + sum(t in s for s in sentence_terms)))) for t in weights}
+    local_total = sum(local.values()) or 1.0
     dense = np.array([h.dense or 0.0 for h in hits])
     paragraphs = [(h.chunk.source, h.chunk.paragraph) for h in hits]
     rows = []
@@ -191,6 +192,9 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
                 hit.dense_next or 0.0,
                 hit.dense_window or 0.0,
                 0.0,
+                sum(w for t, w in local.items() if t in terms) / local_total,
+                0.0,
+                _share(weights, terms, exclude=title),
                 *props,
                 *cross.ravel(),
             ]
@@ -201,12 +205,26 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
             ("dense_gap", "dense"),
             ("coverage_gap", "coverage"),
             ("dense_window_gap", "dense_window"),
+            ("coverage_local_gap", "coverage_local"),
         ):
             x[:, _COL[gap]] = x[:, _COL[of]] - x[:, _COL[of]].max()
     return x
 
 
+def _share(weights: dict[str, float], found: AbstractSet[str], exclude: AbstractSet[str]) -> float:
+    """The weighted share of the terms outside `exclude` that `found` has."""
+    rest = {t: w for t, w in weights.items() if t not in exclude}
+    return sum(w for t, w in rest.items() if t in found) / (sum(rest.values()) or 1.0)
+
+
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+@lru_cache(maxsize=32768)
+def _tokens(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """A sentence's stems, in order and as a set: the same sentences come back question after question."""
+    tokens = tuple(tokenize(text))
+    return tokens, frozenset(tokens)
 
 
 @lru_cache(maxsize=65536)
@@ -219,7 +237,7 @@ def _without(text: str, terms: set[str]) -> str:
     return _TOKEN.sub(lambda m: "_" * len(m[0]) if _word_terms(m[0]) & terms else m[0], text)
 
 
-def _pairs(tokens: list[str]) -> set[tuple[str, str]]:
+def _pairs(tokens: Sequence[str]) -> set[tuple[str, str]]:
     terms = [t for t in tokens if t not in FRAME]
     return set(pairwise(terms))
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from footnote.service.compose import Draft
-from footnote.service.learned import MAX_SENTENCES, WORD_BUDGET, LearnedComposer
+from footnote.service.learned import HARD_CAP, MAX_SENTENCES, WORD_BUDGET, LearnedComposer
 from footnote.service.select import ANSWER_FEATURES, FEATURES, Selector
 from tests.service.fakes import BRIDGE, CORPUS, FakeCorpus, article, hits, many_sentences, texts
 
@@ -71,10 +71,17 @@ def test_compose__says_at_most_max_sentences() -> None:
     assert len(draft.sentences) == MAX_SENTENCES
 
 
-def test_compose__stops_adding_sentences_at_the_word_budget() -> None:
-    many = many_sentences(MAX_SENTENCES + 3, words=WORD_BUDGET // 2 + 1)
+def test_compose__never_says_more_than_the_hard_cap_of_words() -> None:
+    many = many_sentences(MAX_SENTENCES + 3, words=HARD_CAP // 2 + 1)
     draft = LearnedComposer(FakeCorpus(many), COVERAGE).compose("Tell me about the bridge?", hits(many))
-    assert len(draft.sentences) == 1  # a second of the same length would overrun the budget
+    assert len(draft.sentences) == 1  # a second of the same length would overrun the cap
+
+
+def test_compose__a_second_sentence_within_the_cap_is_said_by_the_ratio_alone() -> None:
+    # the fitted ratio keeps the mean answer near WORD_BUDGET; one answer may be longer
+    many = many_sentences(MAX_SENTENCES, words=WORD_BUDGET // 2 + 1)
+    draft = LearnedComposer(FakeCorpus(many), COVERAGE).compose("Tell me about the bridge?", hits(many))
+    assert len(draft.sentences) == 2
 
 
 @pytest.mark.parametrize("extra", [1, 10])
