@@ -22,6 +22,7 @@ from footnote.index.load import load_folder
 from footnote.index.snapshot import load_snapshot
 from footnote.index.store import Store
 from footnote.index.types import Document
+from footnote.service.build import COMPOSERS
 from footnote.service.pipeline import Pipeline
 from footnote.service.settings import Settings
 
@@ -112,11 +113,16 @@ def main() -> None:
             ("ingest / raw encode (sentence-transformers)", f"{100 * ingest_rate / raw_st:.0f} %"),
             ("re-ingest of unchanged seeds/", f"{again.seconds:.2f} s"),
         ]
-        pipeline = Pipeline(store, embedder, load_snapshot(store), settings.top_k)
-        p50, p95 = _latency(pipeline, questions, REQUESTS)
-        rows.append(
-            (f"warm ask in-process, seeds ({REQUESTS} requests)", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
-        )
+        for name in ("learned", "extractive"):  # the default, then the earlier hand-set rules
+            composer = COMPOSERS[name]
+            pipeline = Pipeline(store, embedder, load_snapshot(store), settings.top_k, composer)
+            p50, p95 = _latency(pipeline, questions, REQUESTS)
+            rows.append(
+                (
+                    f"warm ask in-process, seeds, {name} ({REQUESTS} requests)",
+                    f"p50 {p50:.1f} ms, p95 {p95:.1f} ms",
+                )
+            )
         cold, h50, h95, rss = _serve_figures(settings, questions)
         rows += [
             (f"warm POST /v1/ask over HTTP ({REQUESTS} requests)", f"p50 {h50:.1f} ms, p95 {h95:.1f} ms"),

@@ -15,7 +15,7 @@ from footnote.service.llm import OpenAIChat
 from footnote.service.pipeline import Pipeline, read_corpus
 from footnote.service.settings import Settings
 
-__all__ = ["build_pipeline", "open_pipeline"]
+__all__ = ["COMPOSERS", "build_pipeline", "open_pipeline"]
 
 
 def build_pipeline(settings: Settings) -> Pipeline:
@@ -32,7 +32,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         )
         generator = GenerativeComposer(chat)
     embedder = OnnxEmbedder(settings.model_cache)
-    return open_pipeline(store, embedder, settings.top_k, _COMPOSERS[settings.composer], generator)
+    return open_pipeline(store, embedder, settings.top_k, COMPOSERS[settings.composer], generator)
 
 
 def open_pipeline(
@@ -53,7 +53,8 @@ def _learned(snapshot: Snapshot) -> Composer:
     return LearnedComposer(snapshot)
 
 
-_COMPOSERS: dict[str, Callable[[Snapshot], Composer]] = {
+# the composers FOOTNOTE_COMPOSER names (Settings.composer), each built from a snapshot
+COMPOSERS: dict[str, Callable[[Snapshot], Composer]] = {
     "extractive": ExtractiveComposer,
     "learned": _learned,
 }

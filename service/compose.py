@@ -1,6 +1,7 @@
 """Compose: choose what to say, from the retrieved passages only.
 
-The default composer is extractive: it says sentences taken verbatim from the passages.
+The hand-set extractive composer (`FOOTNOTE_COMPOSER=extractive`; the default is the fitted one in
+service/learned.py): it says sentences taken verbatim from the passages.
 A generative composer would implement the same one-method interface and pass through the
 same cite and verify steps.
 """

@@ -35,8 +35,8 @@ _UNSEEN = float("inf")  # a word the sources never use is as rare as can be
 class LearnedComposer:
     """Says the retrieved sentences the fitted selector scores highest, verbatim, or abstains.
 
-    Opt-in (FOOTNOTE_COMPOSER=learned): on held-out articles it does worse than the default
-    ExtractiveComposer today (figures in eval/MODEL_CARD.md), so it is not the default.
+    The default composer (FOOTNOTE_COMPOSER=learned); held-out figures, next to the hand-set
+    ExtractiveComposer's, in eval/MODEL_CARD.md.
     """
 
     def __init__(self, corpus: Corpus, selector: Selector | None = None) -> None:
