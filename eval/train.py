@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
@@ -26,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from footnote.eval.squad import Question, load_split, write_corpus
-from footnote.service.select import ANSWER_FEATURES, FEATURES, answer_features, features
+from footnote.service.score import ANSWER_FEATURES, answer_features
+from footnote.service.select import FEATURES, features
 
 __all__ = ["Example", "fit", "main"]
 
@@ -98,7 +100,9 @@ def elsewhere(questions: list[Question]) -> list[Question]:
     return questions + away
 
 
-def retrieve(questions: Sequence[Question], snapshot: Any, store: Any, embedder: Any) -> None:
+def retrieve(
+    questions: Sequence[Question], corpus: dict[str, str], snapshot: Any, store: Any, embedder: Any
+) -> None:
     """Ask every question of the real retriever and commit its hits to CANDIDATES.
 
     Chroma's approximate nearest-neighbour search is not bit-stable across fresh indexes (a few
@@ -109,20 +113,30 @@ def retrieve(questions: Sequence[Question], snapshot: Any, store: Any, embedder:
     from footnote.index.types import Filters
 
     retriever = Retriever(snapshot, store, embedder)
+    corpus_of = {q.source: corpus[q.id] for q in questions if q.id in corpus}  # article -> its corpus
     row = {c.id: i for i, c in enumerate(snapshot.chunks)}
     rows = np.full((len(questions), TOP_K), -1, dtype=np.int32)
     scores = np.full((len(questions), TOP_K, len(SCORES)), np.nan, dtype=np.float32)
     for n, q in enumerate(questions):
         filters = None
-        if q.id.endswith(ELSEWHERE):  # asked of the other articles only: its answer is not there
-            filters = Filters(sources=tuple(sorted(s for s in snapshot.documents if s != q.source)))
+        if q.id.endswith(ELSEWHERE):  # asked of the other corpora only: its answer is not there
+            home = corpus[q.id.removesuffix(ELSEWHERE)]
+            away = (s for s in snapshot.documents if corpus_of.get(s, s) != home)
+            filters = Filters(sources=tuple(sorted(away)))
         for k, h in enumerate(retriever.search(q.question, TOP_K, filters)):
             rows[n, k] = row[h.chunk.id]
             scores[n, k] = [np.nan if (v := getattr(h, name)) is None else v for name in SCORES]
         if n % 500 == 0:
             print(f"retrieved {n}/{len(questions)}")
     ids = np.array([q.id for q in questions])
-    np.savez_compressed(CANDIDATES, ids=ids, rows=rows, scores=scores)
+    np.savez_compressed(CANDIDATES, ids=ids, rows=rows, scores=scores, chunks=_chunks_digest(snapshot))
+
+
+def _chunks_digest(snapshot: Any) -> np.ndarray:
+    """What the committed rows index: the training index's chunk ids, in order (a changed chunker,
+    cleaner or seed file moves them, and the rows would point at other sentences)."""
+    ids = "\n".join(c.id for c in snapshot.chunks).encode()
+    return np.array(hashlib.sha256(ids).hexdigest())
 
 
 def examples(refresh: bool = False) -> list[Example]:
@@ -136,10 +150,12 @@ def examples(refresh: bool = False) -> list[Example]:
     corpus = {q.id: q.source for q in squad} | {q.id: OWN_CORPUS for q in own}
     snapshot, store, embedder = _snapshot()
     if refresh or not CANDIDATES.exists():
-        retrieve(questions, snapshot, store, embedder)
+        retrieve(questions, corpus, snapshot, store, embedder)
     saved = np.load(CANDIDATES)
     if [str(i) for i in saved["ids"]] != [q.id for q in questions] or saved["scores"].shape[2] != len(SCORES):
         raise ValueError(f"{CANDIDATES} was retrieved for other questions: run with --retrieve")
+    if "chunks" not in saved or str(saved["chunks"]) != str(_chunks_digest(snapshot)):
+        raise ValueError(f"{CANDIDATES} indexes other chunks than the training index: run with --retrieve")
 
     def value(v: np.float32) -> float | None:
         return None if np.isnan(v) else float(v)

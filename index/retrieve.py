@@ -80,6 +80,7 @@ class Retriever:
 def neighbourhood(hits: list[Hit], qvec: np.ndarray, snapshot: Snapshot, store: Store) -> None:
     """Fill in each hit's cosines to the question: its own (when only BM25 found it), its
     neighbours' in the paragraph, and its window's (the three vectors summed), in one store read."""
+    hits = [h for h in hits if snapshot.holds(h.chunk.id)]  # another snapshot's hit has no neighbours here
     around = {h.chunk.id: (snapshot.previous(h.chunk), snapshot.following(h.chunk)) for h in hits}
     wanted = {h.chunk.id for h in hits} | {c.id for pair in around.values() for c in pair if c}
     vectors = store.vectors(sorted(wanted))

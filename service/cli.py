@@ -102,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         "--composer",
         choices=("extractive", "learned", "top2", "generative"),
         default=None,
-        help="default: FOOTNOTE_COMPOSER (extractive), or the model when FOOTNOTE_LLM_* name one; "
-        "learned: the fitted selector; top2: a reference; generative: the model",
+        help="default: FOOTNOTE_COMPOSER (learned: the fitted selector), or the model when "
+        "FOOTNOTE_LLM_* name one; extractive: the earlier hand-set rules; top2: a reference; "
+        "generative: the model",
     )
     p.add_argument("--llm-base-url", help="with --composer generative: FOOTNOTE_LLM_BASE_URL")
     p.add_argument("--llm-model", help="with --composer generative: FOOTNOTE_LLM_MODEL")

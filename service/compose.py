@@ -17,7 +17,7 @@ from typing import Protocol
 from footnote.index.text import MONTHS
 from footnote.index.tokenize import content_terms
 from footnote.index.types import Chunk, Hit
-from footnote.service.names import unknown_names
+from footnote.service.names import prepare, unknown_names
 from footnote.service.select import FRAME
 from footnote.service.types import Dropped
 
@@ -99,6 +99,7 @@ class ExtractiveComposer:
 
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
+        prepare(corpus)  # built with each snapshot, on the thread that installs it
 
     def _unknown_names(self, question: str) -> list[str]:
         return unknown_names(question, self.corpus)

@@ -16,8 +16,9 @@ import numpy as np
 from footnote.index.tokenize import content_terms
 from footnote.index.types import Hit
 from footnote.service.compose import ANAPHOR, Corpus, Draft, DraftSentence, overlap
-from footnote.service.names import unknown_names
-from footnote.service.select import FRAME, Selector, features, question_terms
+from footnote.service.names import prepare, unknown_names
+from footnote.service.score import Selector
+from footnote.service.select import FRAME, features, question_terms
 
 __all__ = ["LearnedComposer"]
 
@@ -42,6 +43,7 @@ class LearnedComposer:
     def __init__(self, corpus: Corpus, selector: Selector | None = None) -> None:
         self.corpus = corpus
         self.selector = selector or Selector.load()
+        prepare(corpus)  # built with each snapshot, on the thread that installs it
 
     def _unknown_names(self, question: str) -> list[str]:
         return unknown_names(question, self.corpus)
@@ -60,14 +62,17 @@ class LearnedComposer:
         p = self.selector.sentence_probabilities(x)
         if self.selector.answer_probability(p, x) < self.selector.threshold:
             return Draft(abstain_reason=self._why_not(question, hits))
-        order = [int(i) for i in np.argsort(-p, kind="stable")]
+        sizes = [len(h.chunk.text.split()) for h in hits]
+        order = [int(i) for i in np.argsort(-p, kind="stable") if sizes[i] <= HARD_CAP]
+        if not order:
+            return Draft(abstain_reason=f"Every passage that matches is longer than {HARD_CAP} words.")
         chosen: list[Hit] = []
         words = 0
         for i in order:
             cand = hits[i]
             if len(chosen) == MAX_SENTENCES or p[i] < self.selector.second_ratio * p[order[0]]:
                 break
-            n = len(cand.chunk.text.split())
+            n = sizes[i]
             if words + n > HARD_CAP:
                 continue  # the mean stays within WORD_BUDGET by the fitted ratio (eval/train.py)
             terms = content_terms(cand.chunk.text)

@@ -1,23 +1,20 @@
 """Select: score retrieved sentences for "this answers the question", with a fitted model.
 
 The features are computed here, the same way at training (eval/train.py) and at serve time;
-the weights come from `eval/selector.json`, fitted on SQuAD training articles (see
-eval/MODEL_CARD.md). Nothing here is tuned by hand: answer-type compatibility is a crossing of
-the question's kind with properties of the sentence, and the model learns which pairs matter.
-Scoring is numpy only; the artifact is read once, when a composer is built.
+service/score.py applies the weights of `eval/selector.json`, fitted on SQuAD training articles
+and news questions (see eval/MODEL_CARD.md). Nothing here is tuned by hand: answer-type
+compatibility is a crossing of the question's kind with properties of the sentence, and the
+model learns which pairs matter.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
-from functools import cache, lru_cache
-from importlib import resources
+from functools import lru_cache
 from itertools import pairwise
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -25,7 +22,7 @@ from footnote.index.text import MONTHS
 from footnote.index.tokenize import content_terms, tokenize
 from footnote.index.types import Chunk, Hit
 
-__all__ = ["FEATURES", "Context", "Selector", "features", "question_terms"]
+__all__ = ["COLUMNS", "FEATURES", "Context", "features", "question_terms"]
 
 # Words that frame a question rather than name its topic.
 FRAME = content_terms("article articles source sources mention mentioned report reported question answer")
@@ -98,7 +95,7 @@ FEATURES: tuple[str, ...] = (
     *(f"{k}×{p}" for k in KIND_NAMES for p, _ in PROPERTIES),
 )
 
-_COL = {name: i for i, name in enumerate(FEATURES)}
+COLUMNS = {name: i for i, name in enumerate(FEATURES)}
 
 
 class Context(Protocol):
@@ -207,7 +204,7 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
             ("dense_window_gap", "dense_window"),
             ("coverage_local_gap", "coverage_local"),
         ):
-            x[:, _COL[gap]] = x[:, _COL[of]] - x[:, _COL[of]].max()
+            x[:, COLUMNS[gap]] = x[:, COLUMNS[of]] - x[:, COLUMNS[of]].max()
     return x
 
 
@@ -240,71 +237,3 @@ def _without(text: str, terms: set[str]) -> str:
 def _pairs(tokens: Sequence[str]) -> set[tuple[str, str]]:
     terms = [t for t in tokens if t not in FRAME]
     return set(pairwise(terms))
-
-
-@dataclass(frozen=True, slots=True)
-class Selector:
-    """The fitted scorer: P(sentence answers) per candidate, P(the answer is right) per question."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-    answer_coef: np.ndarray  # over `answer_features`
-    answer_intercept: float
-    threshold: float  # below this P(the answer is right), abstain
-    second_ratio: float  # a second sentence is said when its P is at least this share of the best
-
-    @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> Selector:
-        """Build from the artifact's parsed JSON; the feature list must be this module's."""
-        if tuple(raw["features"]) != FEATURES:
-            raise ValueError("the selector artifact was fitted on other features: run `make train`")
-        return cls(
-            np.array(raw["mean"]),
-            np.array(raw["scale"]),
-            np.array(raw["coef"]),
-            float(raw["intercept"]),
-            np.array(raw["answer_coef"]),
-            float(raw["answer_intercept"]),
-            float(raw["threshold"]),
-            float(raw["second_ratio"]),
-        )
-
-    @classmethod
-    def load(cls) -> Selector:
-        """The committed artifact, eval/selector.json (read once per process)."""
-        return _committed()
-
-    def sentence_probabilities(self, x: np.ndarray) -> np.ndarray:
-        """P(this sentence answers the question), per row of features."""
-        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
-        return np.asarray(1.0 / (1.0 + np.exp(-z)))
-
-    def answer_probability(self, p: np.ndarray, x: np.ndarray) -> float:
-        """P(what would be said holds the answer), calibrated on held-out training articles."""
-        z = float(answer_features(p, x) @ self.answer_coef + self.answer_intercept)
-        return 1.0 / (1.0 + float(np.exp(-z)))
-
-
-@cache
-def _committed() -> Selector:
-    text = resources.files("footnote.eval").joinpath("selector.json").read_text(encoding="utf-8")
-    return Selector.from_json(json.loads(text))
-
-
-ANSWER_FEATURES = ("logit_best", "logit_second", "coverage_best", "coverage_around_best", "dense_best")
-
-
-def answer_features(p: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Question-level evidence that the best candidate answers: its score, the runner-up's, its backing."""
-    if not len(p):
-        return np.array([-10.0, -10.0, 0.0, 0.0, 0.0])
-    order = np.argsort(-p, kind="stable")
-    clipped = np.clip(p, 1e-6, 1 - 1e-6)
-    logit = np.log(clipped / (1 - clipped))
-    best = order[0]
-    second = logit[order[1]] if len(p) > 1 else -10.0
-    return np.array(
-        [logit[best], second, *(x[best, _COL[name]] for name in ("coverage", "coverage_around", "dense"))]
-    )

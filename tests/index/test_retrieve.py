@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -49,6 +50,31 @@ def test_search__each_hit_sees_its_neighbours_in_the_paragraph(
         assert hit.dense_window == pytest.approx(
             float(window @ qvec) / float(np.linalg.norm(window)), abs=1e-5
         )
+
+
+def test_search__a_vector_gone_from_the_store_leaves_no_dense_evidence_rather_than_failing(
+    retriever: Retriever, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = retriever.store.vectors
+    gone: set[str] = set()
+
+    def vectors(ids: Sequence[str]) -> dict[str, np.ndarray]:
+        return {i: v for i, v in stored(ids).items() if i not in gone}
+
+    question = "Nord Stream 2 gas pipeline sanctions"
+    first = retriever.search(question, k=20)
+    gone.update(h.chunk.id for h in first[:5])  # as if a writer removed them after the snapshot
+    monkeypatch.setattr(retriever.store, "vectors", vectors)
+    hits = retriever.search(question, k=20)
+    assert [h.chunk.id for h in hits] == [h.chunk.id for h in first]
+    for hit in hits:
+        if hit.chunk.id in gone:
+            assert hit.dense_window is None
+        prev, nxt = retriever.snapshot.previous(hit.chunk), retriever.snapshot.following(hit.chunk)
+        if prev and prev.id in gone:
+            assert hit.dense_previous is None
+        if nxt and nxt.id in gone:
+            assert hit.dense_next is None
 
 
 def test_search__filters_by_source_and_date(retriever: Retriever) -> None:

@@ -7,7 +7,8 @@ import pytest
 
 from footnote.service.compose import Draft
 from footnote.service.learned import HARD_CAP, MAX_SENTENCES, WORD_BUDGET, LearnedComposer
-from footnote.service.select import ANSWER_FEATURES, FEATURES, Selector
+from footnote.service.score import ANSWER_FEATURES, Selector
+from footnote.service.select import FEATURES
 from tests.service.fakes import BRIDGE, CORPUS, FakeCorpus, article, hits, many_sentences, texts
 
 
@@ -89,6 +90,22 @@ def test_compose__says_one_best_sentence_even_over_the_word_budget(extra: int) -
     (long,) = many_sentences(1, words=WORD_BUDGET + extra)
     draft = LearnedComposer(FakeCorpus([long]), COVERAGE).compose("Tell me about the bridge?", hits([long]))
     assert texts(draft) == [long.text]
+
+
+def test_compose__a_best_sentence_over_the_hard_cap_gives_way_to_the_next_that_fits() -> None:
+    long, short = many_sentences(2, words=HARD_CAP + 1)[0], many_sentences(2, words=10)[1]
+    retrieved = hits([long, short])
+    retrieved[1].dense = 0.1  # scores well below the long one: under the ratio, were the long one said
+    draft = LearnedComposer(FakeCorpus([long, short]), COVERAGE).compose(
+        "Tell me about the bridge?", retrieved
+    )
+    assert texts(draft) == [short.text]
+
+
+def test_compose__abstains_when_every_passage_is_over_the_hard_cap() -> None:
+    (long,) = many_sentences(1, words=HARD_CAP + 1)
+    draft = LearnedComposer(FakeCorpus([long]), COVERAGE).compose("Tell me about the bridge?", hits([long]))
+    assert draft == Draft(abstain_reason=f"Every passage that matches is longer than {HARD_CAP} words.")
 
 
 def test_compose__says_a_fact_repeated_across_articles_once() -> None:

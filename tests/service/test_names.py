@@ -48,9 +48,16 @@ def test_selector__loads_from_the_installed_package_outside_the_repository(tmp_p
     # The artifact is package data of footnote.eval: it must load with the repository off sys.path,
     # as in a deployed wheel (it once looked up a top-level `eval` package and failed there).
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    code = "from footnote.service.select import Selector; print(Selector.load().threshold)"
+    code = "from footnote.service.score import Selector; print(Selector.load().threshold)"
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     assert 0.0 < float(done.stdout) < 1.0
+
+
+def test_unknown_names__two_edits_or_another_first_letter_is_another_name() -> None:
+    sources = vocab("Zelensky met Kallas in Brussels.")
+    assert unknown_names("Did Zelensky meet Kallis?", sources) == ["Kallis"]  # five letters: exact only
+    assert unknown_names("Did Zelensky meet Callas in Brussel?", sources) == ["Callas"]
+    assert unknown_names("Did Zalinsky visit?", sources) == ["Zalinsky"]  # two edits away

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from footnote.service.select import FEATURES, Selector, features
+from footnote.service.score import Selector
+from footnote.service.select import FEATURES, features
 from tests.service.test_compose import FakeCorpus, article, hits
 
 COL = {name: i for i, name in enumerate(FEATURES)}
