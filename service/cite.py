@@ -14,8 +14,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from footnote.index.types import Hit
-from footnote.service.compose import Draft
-from footnote.service.types import Answer, Citation, Sentence
+from footnote.service.compose import Draft, DraftSentence
+from footnote.service.types import Answer, Citation, Highlight, Sentence
 
 __all__ = ["cite", "first_use"]
 
@@ -35,8 +35,11 @@ def _span(hit: Hit) -> _Span:
     return hit.chunk.source, hit.chunk.start, hit.chunk.end
 
 
-def _citation(n: int, hit: Hit) -> Citation:
+def _citation(n: int, hit: Hit, drafted: DraftSentence) -> Citation:
     c = hit.chunk
+    marked = None
+    if drafted.highlight and drafted.text == c.text:  # said verbatim: its offsets are the chunk's
+        marked = Highlight(c.start + drafted.highlight[0], c.start + drafted.highlight[1])
     return Citation(
         id=n,
         source=c.source,
@@ -46,6 +49,7 @@ def _citation(n: int, hit: Hit) -> Citation:
         title=hit.title,
         published=hit.published,
         score=round(hit.dense or 0.0, 4),
+        highlight=marked,
     )
 
 
@@ -57,12 +61,12 @@ def cite(draft: Draft, cited: Sequence[Citation] = ()) -> Answer:
     """
     if draft.abstain_reason is not None or not draft.sentences:
         return Answer.abstain(draft.abstain_reason or "The sources don't answer this question.")
-    support = [hit for drafted in draft.sentences for hit in drafted.support]
-    ids = first_use(map(_span, support), {(c.source, c.start, c.end): c.id for c in cited})
+    support = [(hit, drafted) for drafted in draft.sentences for hit in drafted.support]
+    ids = first_use((_span(hit) for hit, _ in support), {(c.source, c.start, c.end): c.id for c in cited})
     by_id = {c.id: c for c in cited}
-    for hit in support:
+    for hit, drafted in support:
         if ids[_span(hit)] not in by_id:
-            by_id[ids[_span(hit)]] = _citation(ids[_span(hit)], hit)
+            by_id[ids[_span(hit)]] = _citation(ids[_span(hit)], hit, drafted)
     sentences = [
         Sentence(drafted.text, list(dict.fromkeys(ids[_span(hit)] for hit in drafted.support)))
         for drafted in draft.sentences

@@ -30,6 +30,7 @@ class DraftSentence:
 
     text: str
     support: tuple[Hit, ...]
+    highlight: tuple[int, int] | None = None  # [start, end) in `text` of the phrase that answers
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ import numpy as np
 from footnote.index.tokenize import content_terms
 from footnote.index.types import Hit
 from footnote.service.compose import ANAPHOR, Corpus, Draft, DraftSentence, overlap
+from footnote.service.highlight import highlight
 from footnote.service.names import prepare, unknown_names
 from footnote.service.score import Selector
 from footnote.service.select import FRAME, features, question_terms
@@ -92,7 +93,18 @@ class LearnedComposer:
         for i, c in enumerate(chosen):
             first_seen.setdefault(c.chunk.source, i)
         chosen.sort(key=lambda c: (first_seen[c.chunk.source], c.chunk.position))
-        return Draft(sentences=[DraftSentence(c.chunk.text, (c,)) for c in chosen])
+        answering = {c.chunk.id for c in hits}  # a lead-in tells who "he" is; it is not marked
+        return Draft(
+            sentences=[
+                DraftSentence(
+                    c.chunk.text, (c,), self._marked(question, c) if c.chunk.id in answering else None
+                )
+                for c in chosen
+            ]
+        )
+
+    def _marked(self, question: str, hit: Hit) -> tuple[int, int] | None:
+        return highlight(question, hit.chunk.text, self.selector, self.corpus)
 
     def _why_not(self, question: str, hits: Sequence[Hit]) -> str:
         """Which of the question's words the passages have, and which rare ones none of them has."""

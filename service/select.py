@@ -22,7 +22,17 @@ from footnote.index.text import MONTHS
 from footnote.index.tokenize import content_terms, tokenize
 from footnote.index.types import Chunk, Hit
 
-__all__ = ["COLUMNS", "FEATURES", "Context", "features", "question_terms"]
+__all__ = [
+    "COLUMNS",
+    "FEATURES",
+    "KIND_NAMES",
+    "PROPERTIES",
+    "Context",
+    "features",
+    "question_kind",
+    "question_terms",
+    "without_terms",
+]
 
 # Words that frame a question rather than name its topic.
 FRAME = content_terms("article articles source sources mention mentioned report reported question answer")
@@ -160,7 +170,7 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
         same = [i for i, key in enumerate(paragraphs) if key == paragraphs[rank]]
 
         # a property counts only on words the question does not have: the answer is what is new
-        rest = _without(hit.chunk.text, set(weights))
+        rest = without_terms(hit.chunk.text, set(weights))
         props = [1.0 if p.search(rest) else 0.0 for _, p in PROPERTIES]
         cross = np.zeros((len(KIND_NAMES), len(PROPERTIES)))
         cross[kind] = props
@@ -229,7 +239,7 @@ def _word_terms(word: str) -> frozenset[str]:
     return frozenset(content_terms(word))  # words recur across questions: stem each once
 
 
-def _without(text: str, terms: set[str]) -> str:
+def without_terms(text: str, terms: set[str]) -> str:
     """`text` with every word whose stem is one of `terms` blanked out (length kept)."""
     return _TOKEN.sub(lambda m: "_" * len(m[0]) if _word_terms(m[0]) & terms else m[0], text)
 

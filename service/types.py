@@ -12,6 +12,15 @@ MARKER = re.compile(r"\[(\d+)\]")  # [n] in an answer's text: citation n support
 
 
 @dataclass(frozen=True, slots=True)
+class Highlight:
+    """The phrase of a citation's quote that answers (the date of a "when", the figure of a "how
+    many"): offsets into the same source text, within the citation's [start, end)."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
 class Citation:
     """An exact span of an exact source file: text[start:end] == quote."""
 
@@ -23,6 +32,7 @@ class Citation:
     title: str | None
     published: str | None
     score: float
+    highlight: Highlight | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,12 @@ def _refs(ids: list[int]) -> str:
     return "".join(f"[{n}]" for n in ids)
 
 
+def _within(c: Citation) -> Citation:
+    """`c`, without a highlight that is not inside its span (the highlight is a hint, not a claim)."""
+    h = c.highlight
+    return c if h is None or c.start <= h.start < h.end <= c.end else replace(c, highlight=None)
+
+
 def _span_problem(c: Citation, texts: Mapping[str, str]) -> str | None:
     """Why citation `c` is not an exact span of its stored source, or None."""
     text = texts.get(c.source)
@@ -96,7 +102,7 @@ def verify(answer: Answer, texts: Mapping[str, str], judge: Judge = entails) -> 
         text = s.text if _is_quoted(s, cited) else MARKER.sub(lambda m: f"[{new_id[int(m[1])]}]", s.text)
         return Sentence(text, list(dict.fromkeys(new_id[n] for n in s.citations)))
 
-    citations = [replace(cited[old], id=new) for old, new in new_id.items()]
+    citations = [replace(_within(cited[old]), id=new) for old, new in new_id.items()]
     checked = Answer.of([renumbered(s) for s in kept], citations)
     checked.dropped = dropped
     return checked

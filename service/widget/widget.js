@@ -51,6 +51,7 @@
     .source .where { color: #57606a; font-size: 13px; }
     .source p { margin: 6px 0 0; max-height: 220px; overflow-y: auto; white-space: pre-wrap; }
     mark { background: #fff3a3; color: inherit; padding: 0 1px; border-radius: 2px; }
+    mark .answer { font-weight: 600; text-decoration: underline; text-decoration-thickness: 2px; }
     form { display: flex; gap: 8px; padding: 10px 12px; border-top: 1px solid #d0d7de; }
     input { flex: 1; min-width: 0; font: inherit; padding: 8px 10px; border: 1px solid #8c959f; border-radius: 8px; }
     button.send, button.retry, button.close, .launcher { font: inherit; border-radius: 8px; cursor: pointer; }
@@ -77,6 +78,15 @@
     }
     node.append(...children);
     return node;
+  }
+
+  /* The quote, with the phrase that answers (citation.highlight, source offsets) set apart. */
+  function quoteParts(citation) {
+    const h = citation.highlight;
+    if (!h || h.start < citation.start || h.end > citation.end || h.start >= h.end) return [citation.quote];
+    const a = h.start - citation.start, b = h.end - citation.start;
+    const q = citation.quote;
+    return [q.slice(0, a), el("strong", { class: "answer" }, q.slice(a, b)), q.slice(b)];
   }
 
   /* Server-sent events from a fetch() body (EventSource cannot POST). */
@@ -294,7 +304,7 @@
       const from = exact ? textOf.lastIndexOf("\n", citation.start - 1) + 1 : 0;
       const endLine = exact ? textOf.indexOf("\n", citation.end) : -1;
       const to = endLine < 0 ? textOf.length : endLine;
-      const mark = el("mark", {}, citation.quote);
+      const mark = el("mark", {}, ...quoteParts(citation));
       const paragraph = exact
         ? el("p", {}, textOf.slice(from, citation.start), mark, textOf.slice(citation.end, to))
         : el("p", {}, mark);

@@ -64,6 +64,24 @@ def test_ask__streams_an_answer_with_chips_and_click_shows_the_highlighted_span(
     assert page.page_errors == []
 
 
+def test_ask__the_phrase_that_answers_is_set_apart_inside_the_highlighted_quote(
+    page: Any, served: Served
+) -> None:
+    question = "How many soldiers is the Bundeswehr's troop strength now?"
+    truth = served.post("/v1/ask", json={"question": question}).json()
+    marked = [c for c in truth["citations"] if c["highlight"]]
+    assert marked
+    page.goto(f"{served.api}/")
+    ask(page, question)
+    bubble = last_answer(page)
+    for citation in marked:
+        check_citation(page, served, bubble, citation)  # the whole quote is still the mark's text
+        doc = served.get(f"/v1/sources/{citation['source']}").json()
+        h = citation["highlight"]
+        expect(bubble.locator(".source mark strong.answer")).to_have_text(doc["text"][h["start"] : h["end"]])
+    assert page.page_errors == []
+
+
 def test_demo_page__works_with_the_key_set_by_its_own_session_cookie(page: Any, served: Served) -> None:
     # the key is set and the demo page holds no secret: its signed, HttpOnly session lets it in
     assert httpx.post(f"{served.api}/v1/ask", json={"question": "x?"}, timeout=30).status_code == 401

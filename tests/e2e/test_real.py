@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -66,6 +67,27 @@ def test_ask__every_citation_is_an_exact_span_and_every_sentence_cited(
 def test_ask__abstains_on_out_of_corpus_questions(real_pipeline: Pipeline, item: object) -> None:
     answer = real_pipeline.ask(item.question)  # type: ignore[attr-defined]
     assert answer.abstained and answer.reason
+
+
+@pytest.mark.parametrize(
+    ("question", "shape"),
+    [
+        ("How many soldiers is the Bundeswehr's troop strength now?", r"^\d[\d,.]*$"),
+        ("What percentage of Germans favoured Ukraine joining the EU?", r"^\d+ (percent|%)$"),
+    ],
+)
+def test_ask__marks_the_phrase_that_answers_inside_an_exact_quote(
+    real_pipeline: Pipeline, question: str, shape: str
+) -> None:
+    # the learned weights decide which shape a kind of question wants: here, a figure
+    answer = real_pipeline.ask(question)
+    marked = [c for c in answer.citations if c.highlight is not None]
+    assert marked, answer
+    for c in marked:
+        assert c.highlight is not None and c.start <= c.highlight.start < c.highlight.end <= c.end
+        text = (SEEDS / c.source).read_text(encoding="utf-8-sig")
+        assert text[c.start : c.end] == c.quote
+        assert re.match(shape, text[c.highlight.start : c.highlight.end])
 
 
 def test_ask__finds_the_fact_for_a_paraphrased_question(real_pipeline: Pipeline) -> None:

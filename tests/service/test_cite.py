@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from footnote.index.types import Chunk, Hit
 from footnote.service.cite import cite
 from footnote.service.compose import Draft, DraftSentence
-from footnote.service.types import Answer, Citation, Dropped, Sentence
+from footnote.service.types import Answer, Citation, Dropped, Highlight, Sentence
 from footnote.service.verify import verify
 
 TEXT = "Turnout rose to 61 percent. The count ended on Monday. Officials said it was close."
@@ -102,3 +104,27 @@ def test_cite__passes_the_composer_reason_to_abstain_on() -> None:
         "The sources don't mention “Minsk”."
     )
     assert cite(Draft()) == Answer.abstain("The sources don't answer this question.")
+
+
+def test_cite__a_verbatim_sentence_s_highlight_becomes_source_offsets_inside_its_span() -> None:
+    draft = Draft(sentences=[DraftSentence(TURNOUT.chunk.text, (TURNOUT,), (16, 26))])
+    (citation,) = cite(draft).citations
+    assert citation.highlight is not None
+    assert TEXT[citation.highlight.start : citation.highlight.end] == "61 percent"
+    assert citation.start <= citation.highlight.start < citation.highlight.end <= citation.end
+
+
+def test_cite__a_sentence_not_said_verbatim_marks_nothing() -> None:
+    draft = Draft(sentences=[DraftSentence("Turnout was 61 percent.", (TURNOUT,), (12, 22))])
+    assert cite(draft).citations[0].highlight is None
+
+
+def test_verify__drops_a_highlight_outside_its_citation_but_keeps_the_citation() -> None:
+    draft = Draft(sentences=[DraftSentence(TURNOUT.chunk.text, (TURNOUT,), (16, 26))])
+    answer = cite(draft)
+    (good,) = answer.citations
+    assert good.highlight is not None
+    answer.citations = [replace(good, highlight=Highlight(good.end - 2, good.end + 5))]
+    checked = verify(answer, TEXTS)
+    assert checked.citations == [replace(good, highlight=None)]
+    assert not checked.abstained
