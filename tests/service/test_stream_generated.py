@@ -63,6 +63,12 @@ def _other(request: dict[str, Any]) -> tuple[int, str]:
     return next((n, text) for n, text in passages(request).items() if n != lavrov)
 
 
+def _with_invented_middle(request: dict[str, Any]) -> str:
+    """Lavrov's sentence, then one the passages never say (cited to his), then another passage's."""
+    n, text = _other(request)
+    return f"{LAVROV} [{_lavrov(request)}]. {INVENTED} [{_lavrov(request)}]. {text} [{n}]"
+
+
 def _sse(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:
     """(event, data) of each server-sent event, as soon as its data line is read."""
     name = None
@@ -117,11 +123,7 @@ def test_stream__sends_the_first_sentence_before_the_model_has_finished(
 def test_stream__a_hallucinated_middle_sentence_is_never_sent_and_done_matches_ask(
     make_client: MakeClient, model: ScriptedModel
 ) -> None:
-    def script(r: dict[str, Any]) -> str:
-        n, text = _other(r)
-        return f"{LAVROV} [{_lavrov(r)}]. {INVENTED} [{_lavrov(r)}]. {text} [{n}]"
-
-    model.script = script
+    model.script = _with_invented_middle
     client = make_client()
     got = parse_sse(client.post("/v1/ask/stream", json={"question": QUESTION}).text)
     done = got[-1][1]
@@ -203,11 +205,7 @@ def test_stream__a_model_that_fails_before_the_first_sentence_falls_back_to_extr
 def test_chat_stream__one_chunk_per_verified_sentence_as_it_passes(
     make_client: MakeClient, model: ScriptedModel
 ) -> None:
-    def script(r: dict[str, Any]) -> str:
-        n, text = _other(r)
-        return f"{LAVROV} [{_lavrov(r)}]. {INVENTED} [{_lavrov(r)}]. {text} [{n}]"
-
-    model.script = script
+    model.script = _with_invented_middle
     body = {"model": "footnote", "messages": [{"role": "user", "content": QUESTION}], "stream": True}
     r = make_client().post("/v1/chat/completions", json=body)
     data = [line.removeprefix("data: ") for line in r.text.splitlines() if line.startswith("data: ")]
