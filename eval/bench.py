@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from footnote.eval import scale
+from footnote.eval import load, scale
 from footnote.eval.harness import load_dataset, percentile
 from footnote.index.chunk import chunk_document
 from footnote.index.clean import content_spans
@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 BIN = Path(sys.executable).parent
 REQUESTS = 240
+WRITES = 1000
+LOAD_SECONDS = 60.0
 
 
 def _latency(pipeline: Pipeline, questions: list[str], n: int) -> tuple[float, float]:
@@ -71,6 +73,27 @@ def _serve_figures(settings: Settings, questions: list[str]) -> tuple[float, flo
     with scale.serve(env) as (url, pid, startup):
         p50, p95 = scale.ask_latency(url, questions, REQUESTS)
         return startup, p50, p95, scale.rss_mb(pid, "VmHWM")
+
+
+def _load_rows(settings: Settings, questions: list[str]) -> list[tuple[str, str]]:
+    """Writes over HTTP and what the server keeps of them; concurrent asks and streams."""
+    w = load.writes(settings.data_dir, settings.model_cache, WRITES)
+    t = load.throughput(settings.data_dir, settings.model_cache, questions, seconds=LOAD_SECONDS)
+
+    def res(r: load.Resources) -> str:
+        return f"RSS {r.rss:.0f} MB, {r.threads} threads, {r.files} open files"
+
+    return [
+        (f"{w.n} writes over HTTP (PUT and DELETE in turn)", f"{w.per_second:.1f} writes/s"),
+        ("server before the writes", res(w.before)),
+        (f"server after {w.n} writes", res(w.after)),
+        ("server after them, idle 10 s", res(w.idle)),
+        (
+            f"16 ask + 4 stream clients for {LOAD_SECONDS:.0f} s (client on the same cores)",
+            f"{t.asks_per_second:.1f} asks/s + {t.streams_per_second:.1f} streams/s, "
+            f"ask p50 {t.p50_ms:.0f} ms, p95 {t.p95_ms:.0f} ms, {t.errors} errors",
+        ),
+    ]
 
 
 def main() -> None:
@@ -128,6 +151,7 @@ def main() -> None:
             (f"warm POST /v1/ask over HTTP ({REQUESTS} requests)", f"p50 {h50:.1f} ms, p95 {h95:.1f} ms"),
             ("cold start to /readyz (footnote serve)", f"{cold:.1f} s"),
             ("peak RSS of the server", f"{rss:.0f} MB"),
+            *_load_rows(settings, questions),
         ]
     print("| measure | figure |\n|---|---|")
     for name, value in rows:

@@ -13,18 +13,38 @@ through `Bounded` instead, the way that does not depend on a client's internals:
 
 A call that timed out is abandoned, not killed: it finishes, or fails, whenever the store
 answers again, and frees its slot then.
+
+`within(seconds)` bounds a whole request rather than each call: every bounded call made inside it
+(a search, then the read of its neighbours' vectors) shares one budget, so a frozen store holds a
+request for the store timeout once, not once per call.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
-__all__ = ["Bounded"]
+__all__ = ["Bounded", "within"]
 
 T = TypeVar("T")
+
+# the monotonic time by which every bounded call of the current request must have answered
+_DEADLINE: ContextVar[float] = ContextVar("footnote_deadline", default=math.inf)
+
+
+@contextmanager
+def within(seconds: float) -> Iterator[None]:
+    """Every bounded call inside shares one budget of `seconds` (also nested: the nearer wins)."""
+    token = _DEADLINE.set(min(_DEADLINE.get(), time.monotonic() + seconds))
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
 
 
 class Bounded:
@@ -36,8 +56,8 @@ class Bounded:
 
     def __call__(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`fn(*args, **kwargs)`, or TimeoutError when it has not answered in time."""
-        deadline = time.monotonic() + self.seconds
-        if not self._slots.acquire(timeout=self.seconds):
+        deadline = min(time.monotonic() + self.seconds, _DEADLINE.get())
+        if not self._slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise TimeoutError(f"{self.limit} calls are still waiting for an answer")
         outcome: list[tuple[bool, Any]] = []
         done = threading.Event()

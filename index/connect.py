@@ -18,7 +18,7 @@ from footnote.index.errors import FootnoteError, StoreUnavailable
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
-__all__ = ["guarded", "open_client", "persistent"]
+__all__ = ["guarded", "open_client", "persistent", "reopen"]
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +52,38 @@ def open_client(data_dir: str, chroma_url: str | None, timeout: float = 10.0) ->
     )
 
 
-def persistent(path: str, timeout: float, fresh: bool = False) -> ClientAPI:
+def persistent(path: str, timeout: float) -> ClientAPI:
+    """An embedded client of the store under `path` (Chroma's shared one for this path and process)."""
+    import chromadb
+    from chromadb.config import Settings
+
+    with _OPENING:  # never beside a `reopen` clearing Chroma's cache
+        settings = Settings(anonymized_telemetry=False)
+        return guarded(Bounded(timeout), chromadb.PersistentClient, path=path, settings=settings)
+
+
+def reopen(path: str, timeout: float) -> tuple[ClientAPI, Callable[[], None]]:
+    """A new embedded client of the store under `path`, which also sees what other processes
+    wrote there, and what frees it (its threads, SQLite handles and vector caches) when unused.
+
+    Chroma keeps one client system per path and process, and it never learns what another process
+    wrote to that path after it loaded the vector index ("Error finding id"). Dropping its cache
+    makes the next client load it from disk again; the old system stays with whoever still holds
+    it (a request in flight) until its own closer runs (see index/lease.py).
+    """
     import chromadb
     from chromadb.api.shared_system_client import SharedSystemClient
     from chromadb.config import Settings
 
     with _OPENING:  # two pipelines (a loader's reload beside the live one) may refresh at once
-        if fresh:
-            # Chroma keeps one client system per path and process, and it never learns what another
-            # process wrote to that path after it loaded the vector index ("Error finding id").
-            # Dropping the cache makes the next client load it from disk again; the old system
-            # stays with whoever still holds it (a request in flight) and is freed with it.
-            SharedSystemClient.clear_system_cache()
+        SharedSystemClient.clear_system_cache()
         settings = Settings(anonymized_telemetry=False)
-        return guarded(Bounded(timeout), chromadb.PersistentClient, path=path, settings=settings)
+        client = guarded(Bounded(timeout), chromadb.PersistentClient, path=path, settings=settings)
+        # `Client.close()` would release whichever system the path maps to when it runs, which is
+        # the next client's once the cache was cleared again; so the system is taken now, while
+        # the cache maps the path to this client's (chromadb 1.5: `SharedSystemClient._system`).
+        system = client._system  # type: ignore[attr-defined]
+    return client, system.stop
 
 
 def guarded(bounded: Bounded, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

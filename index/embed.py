@@ -183,6 +183,10 @@ class OnnxEmbedder:
         self._tok.enable_padding()
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
+        # ONNX Runtime's pool busy-waits for the next piece of work by default: beside a server's
+        # other threads (requests, Chroma's) the spinning took the cores they needed (make bench:
+        # concurrent throughput, eval/README.md); a batch at ingest keeps its threads busy anyway
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self._session = ort.InferenceSession(
             str(export_onnx(cache_dir)), options, providers=["CPUExecutionProvider"]

@@ -8,7 +8,9 @@ FootnoteError
 ├── InvalidFilter    — a filter that cannot be applied, e.g. an inverted date range (HTTP: 422)
 ├── UnsupportedFormat  — a document sent in a format footnote does not read (HTTP: 415)
 ├── UnreadableDocument — a document whose text cannot be read: empty, not UTF-8, no text layer,
-│                        encrypted, no main content (HTTP: 422; `footnote ingest`: skipped)
+│   │                    encrypted, no main content, malformed (HTTP: 422; `footnote ingest`: skipped)
+│   └── DocumentTooLarge — one whose extraction would pass a limit: unpacked size, text size, pages
+│                          (HTTP: 413; `footnote ingest`: skipped)
 └── ModelFailed      — the language model is unreachable, too slow or talks nonsense (never leaves
                        the pipeline: the answer falls back to the extractive composer)
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 __all__ = [
     "CorpusError",
+    "DocumentTooLarge",
     "FootnoteError",
     "IndexNotReady",
     "InvalidFilter",
@@ -74,6 +77,11 @@ class UnreadableDocument(FootnoteError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"cannot read the document: {reason}")
         self.reason = reason
+
+
+class DocumentTooLarge(UnreadableDocument):
+    """Seen by API clients (and in `footnote ingest`'s warnings) when reading a document would pass
+    one of extraction's limits (index/extract.py); the message names the limit."""
 
 
 class ModelFailed(FootnoteError):

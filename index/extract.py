@@ -6,6 +6,13 @@ itself (UTF-8, a leading byte order mark dropped, no newline translation); for H
 DOCX it is the extracted text, one paragraph per blank-line-separated block.
 
 The libraries are imported when a file of their format is read, not at import time.
+
+Extraction is bounded in memory and time whatever the file says of itself (DocumentTooLarge,
+naming the limit): a DOCX is a zip whose parts may unpack to gigabytes from a 2 MB upload (lxml
+then held 4.4 GB for one), so its members' declared sizes are added up before any is unpacked —
+Python's zipfile never unpacks a member past its declared size (it fails its CRC check instead);
+a PDF is read for at most MAX_PAGES pages, each stream within pypdf's own output limits; and no
+format yields more than MAX_TEXT_CHARS of text.
 """
 
 from __future__ import annotations
@@ -17,10 +24,14 @@ from datetime import datetime
 from email.message import Message
 from typing import Literal
 
-from footnote.index.errors import UnreadableDocument, UnsupportedFormat
+from footnote.index.errors import DocumentTooLarge, UnreadableDocument, UnsupportedFormat
 
 __all__ = [
     "CONTENT_TYPES",
+    "MAX_PAGES",
+    "MAX_TEXT_CHARS",
+    "MAX_UNPACKED_BYTES",
+    "MAX_XML_BYTES",
     "SUFFIXES",
     "Extracted",
     "Kind",
@@ -50,6 +61,12 @@ SUFFIXES: dict[str, Kind] = {
 }
 _ADVERTISED = "text/plain, text/markdown, text/html, application/pdf or " + DOCX_TYPE
 _PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})(\d{2})")
+
+MAX_TEXT_CHARS = 5_000_000  # a document's stored text: about 2,500 pages of prose
+MAX_PAGES = 2_000  # pages of a PDF
+MAX_UNPACKED_BYTES = 100_000_000  # a DOCX's parts unpacked, all together (pictures included)
+MAX_XML_BYTES = 32_000_000  # a DOCX's other parts unpacked, all together (lxml holds several times that)
+_PICTURES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".webp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +100,15 @@ def extract(raw: bytes, kind: Kind) -> Extracted:
     if not raw.strip():
         raise UnreadableDocument("empty file")
     extracted = {"text": _text, "html": _html, "pdf": _pdf, "docx": _docx}[kind](raw)
+    _bounded_text(len(extracted.text))
     if not extracted.text.strip():
         raise UnreadableDocument("empty file")
     return extracted
+
+
+def _bounded_text(chars: int) -> None:
+    if chars > MAX_TEXT_CHARS:
+        raise DocumentTooLarge(f"its text is over the limit of {MAX_TEXT_CHARS:,} characters")
 
 
 def _text(raw: bytes) -> Extracted:
@@ -115,18 +138,28 @@ def _html(raw: bytes) -> Extracted:
 
 def _pdf(raw: bytes) -> Extracted:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(raw))
         # an owner password alone (printing or copying restricted) still opens with the empty one
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableDocument("the PDF is encrypted")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > MAX_PAGES:
+            raise DocumentTooLarge(
+                f"the PDF has {len(reader.pages):,} pages, over the limit of {MAX_PAGES:,}"
+            )
+        pages, chars = [], 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            _bounded_text(chars)  # before the next page, not after the last
         info = reader.metadata
     except UnreadableDocument:
         raise
-    except (PdfReadError, ValueError, OSError, NotImplementedError) as exc:
+    except LimitReachedError as exc:  # a stream that unpacks past pypdf's own output limits
+        raise DocumentTooLarge("a part of the PDF unpacks past the limit of its reader") from exc
+    except (PyPdfError, ValueError, OSError, NotImplementedError, RecursionError) as exc:
         if "encrypt" in str(exc).lower() or "decrypt" in str(exc).lower():
             raise UnreadableDocument("the PDF is encrypted") from exc
         raise UnreadableDocument("the PDF cannot be parsed") from exc
@@ -141,16 +174,40 @@ def _pdf(raw: bytes) -> Extracted:
     return Extracted(text, title, author, published)
 
 
+def _unpacked(raw: bytes) -> None:
+    """DocumentTooLarge when the zip's members would unpack past the limits (by their declared
+    sizes, which zipfile holds every member to); UnreadableDocument when it is no zip."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UnreadableDocument("the DOCX file cannot be parsed") from exc
+    unpacked = sum(m.file_size for m in members)
+    # counted as XML unless it is a picture: python-docx parses a part by its declared content
+    # type, which a crafted file may give a member of any name
+    xml = sum(m.file_size for m in members if not m.filename.lower().endswith(_PICTURES))
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise DocumentTooLarge(f"the DOCX unpacks to over the limit of {MAX_UNPACKED_BYTES:,} bytes")
+    if xml > MAX_XML_BYTES:
+        raise DocumentTooLarge(f"the DOCX's XML unpacks to over the limit of {MAX_XML_BYTES:,} bytes")
+
+
 def _docx(raw: bytes) -> Extracted:
     import zipfile
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import LxmlError
 
+    _unpacked(raw)
     try:
         document = docx.Document(io.BytesIO(raw))
     except (PackageNotFoundError, zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
         raise UnreadableDocument("the DOCX file cannot be parsed") from exc
+    except LxmlError as exc:  # malformed XML in a part (lxml's message names the line)
+        raise UnreadableDocument("the DOCX file holds malformed XML") from exc
     props = document.core_properties
     # `created` is left out: it is often the template's date, not the article's
     return Extracted(

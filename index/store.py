@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from footnote.index.bounded import Bounded
-from footnote.index.connect import guarded, persistent
+from footnote.index.connect import guarded, reopen
 from footnote.index.errors import StoreUnavailable
 from footnote.index.types import Chunk, Document
 
@@ -104,9 +104,16 @@ def chunk_from_metadata(text: str, meta: Mapping[str, Any], chunk_id: str) -> Ch
 class Store:
     """The Chroma collections of one namespace."""
 
-    def __init__(self, client: ClientAPI, namespace: str = "footnote", timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        client: ClientAPI,
+        namespace: str = "footnote",
+        timeout: float = 10.0,
+        close: Callable[[], None] | None = None,
+    ) -> None:
         self._bounded = Bounded(timeout)  # every Chroma call: see index/bounded.py
         self.namespace, self.timeout = namespace, timeout
+        self._close = close  # frees a client of its own (`fresh`); None: a shared client
         self._client, self._chunks_name = client, f"{namespace}_chunks"
         self.chunks = self._open_chunks()
         self.docs = self._call(
@@ -179,7 +186,15 @@ class Store:
         path = self.path
         if path is None:
             return self
-        return Store(persistent(path, self.timeout, fresh=True), self.namespace, self.timeout)
+        client, close = reopen(path, self.timeout)
+        return Store(client, self.namespace, self.timeout, close)
+
+    def close(self) -> None:
+        """Free the client `fresh` opened for this store (only once no call uses it: see
+        index/lease.py); a shared client, or a server's, is left open."""
+        if self._close is not None:
+            close, self._close = self._close, None
+            close()
 
     # -- generation (what replicas poll) -------------------------------------------------
     def generation(self) -> Generation:
@@ -293,6 +308,9 @@ class Store:
         return [
             (chunk_from_metadata(text, meta, cid), 1.0 - float(d))  # cosine space: d = 1 - cos
             for cid, text, meta, d in zip(ids, texts, metas, distances, strict=True)
+            # a hit whose record a concurrent delete removed comes back without its text and
+            # metadata: it has vanished, and is left out like any other deleted chunk
+            if text is not None and meta
         ]
 
     def check(self) -> None:

@@ -33,7 +33,16 @@ from footnote.service.metrics import Metrics
 from footnote.service.pipeline import Pipeline
 from footnote.service.routes import GuardDep, PipelineDep
 from footnote.service.schemas import ErrorBody
-from footnote.service.upload import FIELD, MAX_FILES, Part, form_parts, read_body, read_form, valid_name
+from footnote.service.upload import (
+    FIELD,
+    MAX_FILES,
+    Part,
+    form_parts,
+    read_body,
+    read_form,
+    utf8_path,
+    valid_name,
+)
 
 __all__ = ["DOCUMENTS", "DocumentRemoved", "DocumentWritten", "DocumentsWritten", "documents"]
 
@@ -43,6 +52,7 @@ DOCUMENTS = "/v1/documents"
 def _writer(request: Request, guard: GuardDep) -> None:
     guard(request)  # rate limit and origin, as on every /v1 route
     guard.require_writer(request)
+    utf8_path(request)  # a name is refused in words only to whoever may write
 
 
 async def _metrics(request: Request) -> Metrics:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -38,6 +39,7 @@ from footnote.service.settings import Settings
 __all__ = ["SESSION_COOKIE", "Guard"]
 
 SESSION_COOKIE = "footnote_session"
+_EXPIRES = re.compile(r"[0-9]{1,12}")  # a Unix time in seconds, as `start_session` writes it
 SESSION_SECONDS = 8 * 3600  # a day's reading; the demo page hands out a fresh one on each visit
 
 
@@ -73,7 +75,8 @@ class Guard:
 
     def _session_ok(self, request: Request) -> bool:
         expires, _, signature = request.cookies.get(SESSION_COOKIE, "").partition(".")
-        if not expires.isdigit() or int(expires) < time.time():
+        # ASCII digits, and few: str.isdigit() takes "²", and int() refuses past 4,300 digits
+        if not _EXPIRES.fullmatch(expires) or int(expires) < time.time():
             return False
         return hmac.compare_digest(signature.encode(), self._sign(int(expires)).encode())
 

@@ -35,11 +35,13 @@ _UNEXPECTED = "the index could not be loaded; see the server log"
 
 class Checkable(Protocol):
     """A loaded pipeline: `check()` raises while its store cannot answer; `sync()` reloads
-    its corpus when the store changed (True when it did)."""
+    its corpus when the store changed (True when it did); `close()` frees it once replaced."""
 
     def check(self) -> None: ...
 
     def sync(self) -> bool: ...
+
+    def close(self) -> None: ...
 
 
 P = TypeVar("P", bound=Checkable)
@@ -140,10 +142,16 @@ class Loader(Generic[P]):
                     return self._set(Readiness(ready=False, detail=_reason(exc)))
         try:
             pipeline = self._load()
-            pipeline.check()
         except Exception as exc:
             return self._set(Readiness(ready=False, detail=_reason(exc)))
-        self._pipeline = pipeline
+        try:
+            pipeline.check()
+        except Exception as exc:
+            pipeline.close()
+            return self._set(Readiness(ready=False, detail=_reason(exc)))
+        old, self._pipeline = self._pipeline, pipeline
+        if old is not None:
+            old.close()  # its store's client, once the requests still on it are done
         return self._set(_READY)
 
     def _set(self, readiness: Readiness) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -134,7 +135,8 @@ class BodyLimit:
                 await refusal(scope, receive, send)
                 return
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
+        # ASCII digits only (str.isdigit() takes "²"), and a length past any limit needs no int()
+        if re.fullmatch(r"[0-9]+", declared) and (len(declared) > 18 or int(declared) > limit):
             await self._refuse(limit, scope, receive, send)
             return
         parts: list[bytes] = []

@@ -16,8 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
+from footnote.index.bounded import within
 from footnote.index.embed import Embedder
 from footnote.index.errors import IndexNotReady, ModelFailed, UnknownSource
+from footnote.index.lease import Lease
 from footnote.index.retrieve import Retriever
 from footnote.index.snapshot import Snapshot, load_snapshot
 from footnote.index.store import Generation, Store
@@ -57,6 +59,7 @@ class _Loaded:
     corpus: _Corpus | None  # None: nothing is indexed
     generation: Generation  # the store's generation read before the snapshot was
     loaded_at: float  # time.time() when it was built
+    lease: Lease  # held while a call uses `store`; closes its client once retired and let go
 
 
 def read_corpus(store: Store, previous: Snapshot | None = None) -> Snapshot | None:
@@ -97,7 +100,28 @@ class Pipeline:
         corpus = None
         if snapshot is not None:
             corpus = _Corpus(snapshot, Retriever(snapshot, store, self.embedder), self._composer(snapshot))
-        return _Loaded(store, corpus, generation, time.time())
+        return _Loaded(store, corpus, generation, time.time(), Lease(store.close))
+
+    @contextmanager
+    def _holding(self) -> Iterator[_Loaded]:
+        """The live snapshot and store, the store held open until the block ends, and every store
+        call inside bounded together by the store timeout (a request's bound, not a call's)."""
+        while not (loaded := self._loaded).lease.acquire():
+            pass  # retired between the read and the hold: the swap already put the next in place
+        try:
+            with within(loaded.store.timeout):
+                yield loaded
+        finally:
+            loaded.lease.release()
+
+    def _swap(self, loaded: _Loaded) -> None:
+        old, self._loaded = self._loaded, loaded  # one assignment: the swap
+        if old.store is not loaded.store:  # a server's store is shared by every snapshot
+            old.lease.retire()  # its client closes once the requests still searching it are done
+
+    def close(self) -> None:
+        """Free the live store's client once the requests using it are done (a replaced pipeline)."""
+        self._loaded.lease.retire()
 
     @property
     def store(self) -> Store:
@@ -160,8 +184,13 @@ class Pipeline:
         with self._refreshing:
             store = self.store.fresh()
             generation = store.generation()
-            snapshot = read_corpus(store, self.live_snapshot())  # incremental from the live one
-            self._loaded = self._build(store, snapshot, generation)  # one assignment: the swap
+            try:
+                snapshot = read_corpus(store, self.live_snapshot())  # incremental from the live one
+            except BaseException:
+                if store is not self.store:
+                    store.close()
+                raise
+            self._swap(self._build(store, snapshot, generation))
 
     def sync(self) -> bool:
         """Refresh when the store's generation moved since the live snapshot; True when it did."""
@@ -173,7 +202,8 @@ class Pipeline:
 
     def check(self) -> None:
         """StoreUnavailable while the vector store cannot answer a search (for readiness)."""
-        self.store.check()
+        with self._holding() as loaded:
+            loaded.store.check()
 
     def sources(self) -> list[dict[str, object]]:
         """Every indexed document's metadata, by name."""
@@ -207,10 +237,11 @@ class Pipeline:
         history: Sequence[Mapping[str, str]] = (),
     ) -> tuple[Answer, list[Hit]]:
         """`ask`, also returning the retrieved passages (for evaluation)."""
-        corpus = self._loaded.corpus  # one snapshot for the whole request
-        if corpus is None:
-            return Answer.abstain(NOTHING_INDEXED), []
-        asked, hits = self._retrieve(corpus, question, filters, top_k, history)
+        with self._holding() as loaded:  # one snapshot for the whole request
+            corpus = loaded.corpus
+            if corpus is None:
+                return Answer.abstain(NOTHING_INDEXED), []
+            asked, hits = self._retrieve(corpus, question, filters, top_k, history)
         # compose an answer from them (generated when a model is configured and answers in time)
         draft, composer = self._compose(corpus.composer, asked.question, hits, asked.context)
         answer = _checked(draft, corpus.snapshot.texts, asked, self.judge)
@@ -245,11 +276,13 @@ class Pipeline:
         status code can still say so. With a language model the answer is composed as the
         iterator is read, each sentence released once verify passed it (service/release.py).
         """
-        corpus = self._loaded.corpus  # one snapshot for the whole request
-        if corpus is None or not isinstance(self.generator, GenerativeComposer):
+        if self._loaded.corpus is None or not isinstance(self.generator, GenerativeComposer):
             return said(self.ask(question, filters, top_k, history))  # no tokens: the whole answer
-        asked, hits = self._retrieve(corpus, question, filters, top_k, history)
-        return self._released(self.generator, corpus, asked, hits)
+        with self._holding() as loaded:  # one snapshot for the whole request
+            if loaded.corpus is None:  # emptied since the line above
+                return said(Answer.abstain(NOTHING_INDEXED))
+            asked, hits = self._retrieve(loaded.corpus, question, filters, top_k, history)
+        return self._released(self.generator, loaded.corpus, asked, hits)
 
     def _released(
         self, generator: GenerativeComposer, corpus: _Corpus, asked: Condensed, hits: list[Hit]

@@ -11,17 +11,28 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from urllib.parse import unquote_to_bytes
 
 from fastapi import HTTPException, Request
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from footnote.index.errors import UnreadableDocument, UnsupportedFormat
+from footnote.index.errors import DocumentTooLarge, UnreadableDocument, UnsupportedFormat
 from footnote.index.extract import Kind, kind_of_content_type, kind_of_suffix
 from footnote.index.load import read_document
 from footnote.index.types import Document
 
-__all__ = ["FIELD", "MAX_FILES", "MAX_NAME", "Part", "form_parts", "read_body", "read_form", "valid_name"]
+__all__ = [
+    "FIELD",
+    "MAX_FILES",
+    "MAX_NAME",
+    "Part",
+    "form_parts",
+    "read_body",
+    "read_form",
+    "utf8_path",
+    "valid_name",
+]
 
 MAX_NAME = 200
 FIELD = "file"  # the form field each file comes in, as many times as there are files
@@ -55,6 +66,19 @@ def valid_name(name: str) -> str:
     return name
 
 
+def utf8_path(request: Request) -> None:
+    """422 when the request's path does not decode as UTF-8 (a document name from Latin-1 bytes,
+    say): Starlette would hand it over with U+FFFD in their place, so that `a%FFb.txt` and
+    `a%FEb.txt` both named one document."""
+    raw = request.scope.get("raw_path") or request.scope["path"].encode()
+    try:
+        unquote_to_bytes(raw.decode("latin-1")).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HTTPException(
+            422, "invalid document name: it is not UTF-8 (percent-encode the name's UTF-8 bytes)"
+        ) from exc
+
+
 def _kind(name: str, content_type: str, by_suffix: bool) -> Kind:
     try:
         return kind_of_content_type(content_type)
@@ -69,11 +93,13 @@ def _kind(name: str, content_type: str, by_suffix: bool) -> Kind:
 
 def read_body(name: str, raw: bytes, content_type: str, by_suffix: bool = False) -> Document:
     """The document in these bytes, of this Content-Type (else, with `by_suffix`, of the name's
-    suffix); 415 or 422 with the reason."""
+    suffix); 415, 413 (past an extraction limit, named) or 422 with the reason."""
     try:
         return read_document(name, raw, _kind(name, content_type, by_suffix))
     except UnsupportedFormat as exc:
         raise HTTPException(415, str(exc)) from exc
+    except DocumentTooLarge as exc:  # past one of extraction's limits, which it names
+        raise HTTPException(413, str(exc)) from exc
     except UnreadableDocument as exc:
         raise HTTPException(422, str(exc)) from exc
 

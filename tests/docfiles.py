@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import IO
 
 
 def _escape(line: str) -> str:
@@ -67,4 +69,20 @@ def docx_bytes(paragraphs: list[str], title: str | None = None, author: str | No
         document.core_properties.author = author
     out = io.BytesIO()
     document.save(out)
+    return out.getvalue()
+
+
+def docx_with_part(part: str, write: Callable[[IO[bytes]], None], base: bytes | None = None) -> bytes:
+    """A DOCX (`base`, else one of a single paragraph) whose member `part` is what `write` writes
+    into it, streamed: a part that unpacks to gigabytes never sits in memory here."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(base or docx_bytes(["A paragraph."])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename != part:
+                target.writestr(item, source.read(item.filename))
+        with target.open(part, "w", force_zip64=True) as member:
+            write(member)
     return out.getvalue()

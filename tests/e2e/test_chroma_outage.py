@@ -164,3 +164,23 @@ def test_chroma_frozen__503_within_the_timeout_and_health_answers_while_requests
         chroma.signal(signal.SIGCONT)
     _until(lambda: _status(f"{api}/readyz") == 200, 30, "/readyz ready again")
     assert httpx.post(f"{api}/v1/ask", json=QUESTION, timeout=30).status_code == 200
+
+
+def test_chroma_frozen__a_filtered_question_is_bounded_by_one_timeout_for_the_whole_request(
+    served: tuple[Chroma, str],
+) -> None:
+    # a filtered search that fails is retried unfiltered (index/retrieve.py), and the neighbours'
+    # vectors are read after it: every store call of one request shares one budget
+    chroma, api = served
+    asked = {**QUESTION, "filters": {"sources": ["000_4a51942bda6d7b72.txt", "001_cd6566ad51ff6609.txt"]}}
+    assert httpx.post(f"{api}/v1/ask", json=asked, timeout=30).status_code == 200
+    chroma.signal(signal.SIGSTOP)
+    try:
+        began = time.monotonic()
+        r = httpx.post(f"{api}/v1/ask", json=asked, timeout=60)
+        seconds = time.monotonic() - began
+    finally:
+        chroma.signal(signal.SIGCONT)
+    assert (r.status_code, r.json()) == (503, UNAVAILABLE)
+    assert seconds < 1.5 * TIMEOUT_S, f"{seconds:.1f} s for one request against a {TIMEOUT_S:g} s bound"
+    _until(lambda: _status(f"{api}/readyz") == 200, 30, "/readyz ready again")

@@ -123,3 +123,65 @@ def test_store_calls__a_frozen_store_is_unavailable_within_the_timeout(
         assert "no answer within 0.3 s" in caplog.text
     finally:
         frozen.release.set()
+
+
+class VanishingCollection:
+    """The real chunks collection, except that a query's first hit comes back as Chroma returns a
+    record deleted between its vector search and its metadata read: no text, no metadata."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def query(self, **kwargs: Any) -> Any:
+        got = self.real.query(**kwargs)
+        got["documents"][0][0], got["metadatas"][0][0] = None, None
+        return got
+
+
+def test_query__a_hit_deleted_while_it_was_read_is_left_out(
+    filled: Store, fake_embedder: FakeEmbedder
+) -> None:
+    qvec = fake_embedder.embed_batch(["Bundeswehr troop strength target"])[0]
+    whole = filled.query(qvec, 5, None)
+    filled.chunks = VanishingCollection(filled.chunks)  # type: ignore[assignment]
+    assert [c.id for c, _ in filled.query(qvec, 5, None)] == [c.id for c, _ in whole[1:]]
+
+
+def test_query__racing_a_writer_that_deletes_and_restores_chunks_never_fails(
+    filled: Store, fake_embedder: FakeEmbedder
+) -> None:
+    qvec = fake_embedder.embed_batch(["Bundeswehr troop strength target"])[0]
+    victims = [c for c, _ in filled.query(qvec, 20, None)]
+    vectors = filled.vectors([c.id for c in victims])
+    documents = filled.documents()
+    stop = threading.Event()
+
+    def churn() -> None:  # bounded: at most 200 rounds, or until the reader is done
+        texts = filled.texts()
+        for _ in range(200):
+            if stop.is_set():
+                return
+            filled.delete([c.id for c in victims])
+            for source in {c.source for c in victims}:
+                mine = [c for c in victims if c.source == source]
+                doc = _document(documents[source].source, texts[source], documents[source].sha256)
+                filled.add(doc, mine, np.stack([vectors[c.id] for c in mine]))
+
+    writer = threading.Thread(target=churn)
+    writer.start()
+    try:
+        for _ in range(300):
+            for chunk, _cos in filled.query(qvec, 20, None):
+                assert chunk.source in documents and chunk.text
+    finally:
+        stop.set()
+        writer.join(timeout=60)
+
+
+def _document(source: str, text: str, sha256: str) -> Any:
+    from footnote.index.types import Document
+
+    return Document(source=source, text=text, sha256=sha256)

@@ -141,6 +141,18 @@ def test_session__the_demo_page_lets_its_browser_in_without_the_key(make_client:
         assert c.post("/v1/ask", json=ASK).status_code == 401, forged
 
 
+def test_session__an_expiry_too_long_for_int_or_not_ascii_digits_is_refused_not_a_crash(
+    make_client: MakeClient,
+) -> None:
+    c = make_client(api_key="s3cret")
+    # past Python's 4,300-digit limit on int(str), and digits that str.isdigit() takes but int() refuses
+    for forged in (f"{'9' * 5000}.{'0' * 64}", f"{'²' * 10}.{'0' * 64}"):
+        cookie = f"footnote_session={forged}".encode()  # as bytes: the client sends ASCII only
+        for method, path in (("POST", "/v1/ask"), ("GET", "/v1/sources"), ("GET", "/v1/models")):
+            r = c.request(method, path, json=ASK if method == "POST" else None, headers={"cookie": cookie})  # type: ignore[dict-item]
+            assert r.status_code == 401, (forged[:12], path, r.text)
+
+
 def test_session__expires(make_client: MakeClient) -> None:
     c = make_client(api_key="s3cret")
     guard = Guard(Settings(api_key="s3cret"))

@@ -31,6 +31,7 @@ class FakePipeline:
         self.written = 0  # the store's generation, as far as this fake goes
         self.seen = 0
         self.swaps = 0
+        self.closed = False
 
     def check(self) -> None:
         if not self.healthy:
@@ -42,6 +43,9 @@ class FakePipeline:
             return False
         self.seen, self.swaps = self.written, self.swaps + 1
         return True
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
@@ -159,6 +163,20 @@ def test_loader__reloads_when_the_loaded_pipeline_stays_broken(
     wait_for(lambda: loader.readiness.ready)
     first.healthy = False  # e.g. its collection was rebuilt by a repairing ingest
     wait_for(lambda: loader.readiness.ready and loader.pipeline() is second)
+    assert first.closed and not second.closed  # the replaced one frees its store client
+
+
+def test_loader__a_loaded_pipeline_whose_store_fails_its_check_is_closed(make_loader: MakeLoader) -> None:
+    made: list[FakePipeline] = []
+
+    def load() -> FakePipeline:
+        made.append(FakePipeline())
+        made[-1].healthy = len(made) > 2
+        return made[-1]
+
+    loader = make_loader(load, first_retry=0.01, max_retry=0.02)
+    wait_for(lambda: loader.readiness.ready)
+    assert [p.closed for p in made] == [True, True, False]
 
 
 def test_loader__swaps_in_a_new_snapshot_when_the_store_changed_without_going_unready(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import psutil
 import pytest
 
 from footnote.index.errors import UnknownSource
@@ -105,3 +106,53 @@ def test_sync__from_two_threads_at_once_swaps_without_breaking_the_store_client(
             t.join(timeout=60)
         assert failures == [], n
         assert f"crossing number {n}" in pipeline.source("ferry.txt")["text"]  # type: ignore[operator]
+
+
+def _resources() -> tuple[int, int]:
+    process = psutil.Process()
+    return process.num_threads(), process.num_fds()
+
+
+def _write(pipeline: Pipeline, fake_embedder: FakeEmbedder, n: int) -> None:
+    text = f"# Ferry\n\nThe harbour ferry made crossing number {n} on Monday.\n"
+    with pipeline.writing() as store:  # syncs when done: a refresh through a new client
+        ingest_document(read_document("ferry.txt", text.encode(), "text"), store, fake_embedder)
+
+
+def test_writes__each_replaced_store_client_is_closed_so_threads_and_files_do_not_pile_up(
+    pipeline: Pipeline, fake_embedder: FakeEmbedder
+) -> None:
+    _write(pipeline, fake_embedder, 0)  # the first refresh leaves the shared client behind
+    threads, files = _resources()
+    for n in range(1, 31):
+        _write(pipeline, fake_embedder, n)
+    grown = tuple(after - before for after, before in zip(_resources(), (threads, files), strict=True))
+    # unclosed, each refresh kept a client's threads and SQLite handles (about 1 and 3 a write)
+    assert grown[0] <= 6 and grown[1] <= 10, grown
+    assert "crossing number 30" in pipeline.source("ferry.txt")["text"]  # type: ignore[operator]
+
+
+def test_writes__a_question_in_flight_finishes_on_the_client_it_started_with(
+    pipeline: Pipeline, fake_embedder: FakeEmbedder
+) -> None:
+    failures: list[Exception] = []
+    done = threading.Event()
+
+    def ask() -> None:
+        while not done.is_set():
+            try:
+                pipeline.ask("Which ferry crossing was made on Monday?")
+            except Exception as exc:  # a closed client under a question in flight
+                failures.append(exc)
+
+    askers = [threading.Thread(target=ask) for _ in range(3)]
+    for t in askers:
+        t.start()
+    try:
+        for n in range(15):
+            _write(pipeline, fake_embedder, n)
+    finally:
+        done.set()
+        for t in askers:
+            t.join(timeout=60)
+    assert failures == []
