@@ -18,7 +18,7 @@ from typing import Literal
 
 from footnote.index.bounded import within
 from footnote.index.embed import Embedder
-from footnote.index.errors import IndexNotReady, ModelFailed, UnknownSource
+from footnote.index.errors import IndexNotReady, ModelFailed, StoreUnavailable, UnknownSource
 from footnote.index.lease import Lease
 from footnote.index.retrieve import Retriever
 from footnote.index.snapshot import Snapshot, load_snapshot
@@ -107,7 +107,9 @@ class Pipeline:
         """The live snapshot and store, the store held open until the block ends, and every store
         call inside bounded together by the store timeout (a request's bound, not a call's)."""
         while not (loaded := self._loaded).lease.acquire():
-            pass  # retired between the read and the hold: the swap already put the next in place
+            if loaded is self._loaded:  # closed, not swapped: the loader replaced this pipeline
+                raise StoreUnavailable()
+            # else retired between the read and the hold: the swap already put the next in place
         try:
             with within(loaded.store.timeout):
                 yield loaded

@@ -8,7 +8,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from footnote.index.errors import UnknownSource
+from footnote.index.errors import StoreUnavailable, UnknownSource
 from footnote.index.ingest import ingest_document, ingest_folder, remove_document
 from footnote.index.load import read_document
 from footnote.index.snapshot import load_snapshot
@@ -156,3 +156,11 @@ def test_writes__a_question_in_flight_finishes_on_the_client_it_started_with(
         for t in askers:
             t.join(timeout=60)
     assert failures == []
+
+
+def test_closed__a_question_to_a_pipeline_the_loader_replaced_is_refused_as_unavailable(
+    pipeline: Pipeline,
+) -> None:
+    pipeline.close()
+    with pytest.raises(StoreUnavailable):
+        pipeline.ask("Which ferry crossing was made on Monday?")
