@@ -8,6 +8,9 @@ truth, and keeps only chunks the snapshot holds.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -18,7 +21,7 @@ from footnote.index.store import Store
 from footnote.index.tokenize import tokenize
 from footnote.index.types import Chunk, Filters, Hit
 
-__all__ = ["Retriever", "neighbourhood"]
+__all__ = ["Retriever", "VectorCache", "neighbourhood"]
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +29,45 @@ RRF_K = 60  # the constant of reciprocal-rank fusion (Cormack et al. 2009)
 DEPTH = 50  # candidates taken from each search before fusion
 
 
+class VectorCache:
+    """Chunk vectors read from the store, the `size` most recently used kept by chunk id.
+
+    A chunk id names fixed text (a hash of its document's bytes and its offsets: index/chunk.py), so
+    its vector never changes and the cache outlives snapshots and store clients. It spares the
+    per-question read of the hits' neighbours (eval/README.md, "Concurrency"); 20,000 vectors
+    are 31 MB.
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._kept: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def vectors(self, ids: Sequence[str], store: Store) -> dict[str, np.ndarray]:
+        """The vectors of `ids`, read from `store` only for those not kept (a gone one is left out)."""
+        with self._lock:
+            found = {i: self._kept[i] for i in ids if i in self._kept}
+            for i in found:
+                self._kept.move_to_end(i)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            read = store.vectors(missing)
+            found.update(read)
+            with self._lock:
+                self._kept.update((i, read[i]) for i in missing if i in read)  # in the order asked
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+        return found
+
+
 class Retriever:
     """Hybrid search over one snapshot: `search` is its only job."""
 
-    def __init__(self, snapshot: Snapshot, store: Store, embedder: Embedder) -> None:
+    def __init__(
+        self, snapshot: Snapshot, store: Store, embedder: Embedder, cache: VectorCache | None = None
+    ) -> None:
         self.snapshot, self.store, self.embedder = snapshot, store, embedder
+        self.cache = cache or VectorCache()
 
     def search(self, question: str, k: int, filters: Filters | None = None) -> list[Hit]:
         """The top `k` hits for `question`, best first, each with its dense and lexical evidence."""
@@ -48,7 +85,7 @@ class Retriever:
                 setattr(hit, evidence, score)
                 hit.fused += 1.0 / (RRF_K + rank + 1)
         ranked = sorted(hits.values(), key=lambda h: -h.fused)[:k]
-        neighbourhood(ranked, qvec, snap, self.store)
+        neighbourhood(ranked, qvec, snap, self.store, self.cache)
         return ranked
 
     def _dense(
@@ -77,13 +114,16 @@ class Retriever:
         return keep[:depth]
 
 
-def neighbourhood(hits: list[Hit], qvec: np.ndarray, snapshot: Snapshot, store: Store) -> None:
+def neighbourhood(
+    hits: list[Hit], qvec: np.ndarray, snapshot: Snapshot, store: Store, cache: VectorCache | None = None
+) -> None:
     """Fill in each hit's cosines to the question: its own (when only BM25 found it), its
-    neighbours' in the paragraph, and its window's (the three vectors summed), in one store read."""
+    neighbours' in the paragraph, and its window's (the three vectors summed), in one store read
+    (of the vectors `cache` does not keep)."""
     hits = [h for h in hits if snapshot.holds(h.chunk.id)]  # another snapshot's hit has no neighbours here
     around = {h.chunk.id: (snapshot.previous(h.chunk), snapshot.following(h.chunk)) for h in hits}
     wanted = {h.chunk.id for h in hits} | {c.id for pair in around.values() for c in pair if c}
-    vectors = store.vectors(sorted(wanted))
+    vectors = (cache or VectorCache(0)).vectors(sorted(wanted), store)
     for hit in hits:
         own = vectors.get(hit.chunk.id)
         if own is None:

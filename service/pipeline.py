@@ -20,7 +20,7 @@ from footnote.index.bounded import within
 from footnote.index.embed import Embedder
 from footnote.index.errors import IndexNotReady, ModelFailed, StoreUnavailable, UnknownSource
 from footnote.index.lease import Lease
-from footnote.index.retrieve import Retriever
+from footnote.index.retrieve import Retriever, VectorCache
 from footnote.index.snapshot import Snapshot, load_snapshot
 from footnote.index.store import Generation, Store
 from footnote.index.text import without_zero_width
@@ -94,12 +94,14 @@ class Pipeline:
         # each refresh of an embedded store opens a new Chroma client, which drops Chroma's
         # process-wide cache of them (Store.fresh) — two at once break each other's client.
         self._refreshing = threading.RLock()
+        self._vectors = VectorCache()  # kept across refreshes: a chunk id's vector never changes
         self._loaded = self._build(store, snapshot, generation)
 
     def _build(self, store: Store, snapshot: Snapshot | None, generation: Generation) -> _Loaded:
         corpus = None
         if snapshot is not None:
-            corpus = _Corpus(snapshot, Retriever(snapshot, store, self.embedder), self._composer(snapshot))
+            retriever = Retriever(snapshot, store, self.embedder, self._vectors)
+            corpus = _Corpus(snapshot, retriever, self._composer(snapshot))
         return _Loaded(store, corpus, generation, time.time(), Lease(store.close))
 
     @contextmanager

@@ -9,7 +9,7 @@ import pytest
 
 from footnote.index.errors import IndexNotReady, InvalidFilter, StoreUnavailable, UnknownSource
 from footnote.index.ingest import ingest_folder
-from footnote.index.retrieve import Retriever
+from footnote.index.retrieve import Retriever, VectorCache
 from footnote.index.snapshot import load_snapshot
 from footnote.index.store import Store
 from footnote.index.types import Filters
@@ -65,7 +65,8 @@ def test_search__a_vector_gone_from_the_store_leaves_no_dense_evidence_rather_th
     first = retriever.search(question, k=20)
     gone.update(h.chunk.id for h in first[:5])  # as if a writer removed them after the snapshot
     monkeypatch.setattr(retriever.store, "vectors", vectors)
-    hits = retriever.search(question, k=20)
+    # a retriever that has kept none of them (the first search's cache holds them all)
+    hits = Retriever(retriever.snapshot, retriever.store, retriever.embedder).search(question, k=20)
     assert [h.chunk.id for h in hits] == [h.chunk.id for h in first]
     for hit in hits:
         if hit.chunk.id in gone:
@@ -110,3 +111,27 @@ def test_search__a_chroma_failure_is_store_unavailable_not_a_lexical_only_answer
     for filters in (None, Filters(sources=("002_4803be79736df0a6.txt",))):
         with pytest.raises(StoreUnavailable, match=r"^the vector store is unavailable; retry shortly$"):
             retriever.search("Bundeswehr troop strength target", k=5, filters=filters)
+
+
+def test_vector_cache__reads_the_store_only_for_vectors_it_does_not_keep(retriever: Retriever) -> None:
+    store = retriever.store
+    reads: list[list[str]] = []
+    real = store.vectors
+
+    def counted(ids: Sequence[str]) -> dict[str, np.ndarray]:
+        reads.append(list(ids))
+        return real(ids)
+
+    store.vectors = counted  # type: ignore[method-assign]
+    first = retriever.search("Bundeswehr troop strength target", 5)
+    assert len(reads) == 1 and reads[0]
+    again = retriever.search("Bundeswehr troop strength target", 5)
+    assert len(reads) == 1  # every hit and neighbour kept: no second read
+    assert [(h.chunk.id, h.dense_window) for h in again] == [(h.chunk.id, h.dense_window) for h in first]
+    small = VectorCache(size=2)
+    wanted = sorted(reads[0])
+    assert len(wanted) > 2 and set(small.vectors(wanted, store)) == set(wanted) and len(reads) == 2
+    small.vectors(wanted[-2:], store)  # the two most recent are kept
+    assert len(reads) == 2
+    small.vectors(wanted[:1], store)  # the others were let go
+    assert len(reads) == 3
