@@ -63,7 +63,7 @@ eval: ingest  ## the grounded-answer gates: the seeds, then held-out SQuAD artic
 
 test: lint unit eval  ## everything CI runs
 
-train: install  ## refit eval/selector.json on the SQuAD training articles (same bytes for the same data)
+train: install  ## refit service/answer/selector.json on the SQuAD training articles (same bytes for the same data)
 	$(PY) -m footnote.eval.train
 
 squad: install  ## rebuild the held-out SQuAD corpus and dataset under eval/squad/

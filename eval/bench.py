@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from footnote.eval import load, scale
+from footnote.eval.baselines import BASELINES
 from footnote.eval.harness import load_dataset, percentile
 from footnote.index.chunk import chunk_document
 from footnote.index.clean import content_spans
@@ -22,8 +23,8 @@ from footnote.index.load import load_folder
 from footnote.index.snapshot import load_snapshot
 from footnote.index.store import Store
 from footnote.index.types import Document
-from footnote.service.build import COMPOSERS
-from footnote.service.pipeline import Pipeline
+from footnote.service.answer.pipeline import Pipeline
+from footnote.service.build import learned
 from footnote.service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,8 +137,7 @@ def main() -> None:
             ("ingest / raw encode (sentence-transformers)", f"{100 * ingest_rate / raw_st:.0f} %"),
             ("re-ingest of unchanged seeds/", f"{again.seconds:.2f} s"),
         ]
-        for name in ("learned", "extractive"):  # the default, then the earlier hand-set rules
-            composer = COMPOSERS[name]
+        for name, composer in (("learned", learned), ("handset", BASELINES["handset"])):
             pipeline = Pipeline(store, embedder, load_snapshot(store), settings.top_k, composer)
             p50, p95 = _latency(pipeline, questions, REQUESTS)
             rows.append(

@@ -13,11 +13,12 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
+from footnote.eval.baselines import BASELINES
 from footnote.eval.harness import QUALITY, evaluate, gate, load_dataset
 from footnote.eval.judge import load_judge
 from footnote.eval.report import print_report, write_reports
+from footnote.service.answer.pipeline import Pipeline
 from footnote.service.settings import Settings
 
 __all__ = ["eval_settings", "run_cli"]
@@ -50,10 +51,7 @@ def eval_settings(args: argparse.Namespace, settings: Settings) -> Settings:
                 "FOOTNOTE_LLM_MODEL, or pass --llm-base-url and --llm-model"
             )
     elif composer is not None:
-        update: dict[str, Any] = {"llm_base_url": None, "llm_model": None}
-        if composer in ("extractive", "learned"):
-            update["composer"] = composer
-        settings = settings.model_copy(update=update)
+        settings = settings.model_copy(update={"llm_base_url": None, "llm_model": None})
     return settings
 
 
@@ -73,12 +71,11 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ingest(corpus: Path, settings: Settings) -> None:
-    from footnote.index.connect import open_client
     from footnote.index.embed import OnnxEmbedder
     from footnote.index.ingest import ingest_folder
-    from footnote.index.store import Store
+    from footnote.service.build import open_store
 
-    store = Store(open_client(str(settings.data_dir), None), settings.namespace)
+    store = open_store(settings)
     report = ingest_folder(corpus, store, OnnxEmbedder(settings.model_cache))
     print(report.summary(), file=sys.stderr)
 
@@ -88,20 +85,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     items = load_dataset(args.dataset)[: getattr(args, "limit", None)]
     pipeline = build_pipeline(settings)
-    if getattr(args, "composer", None) == "top2":
-        from footnote.eval.baselines import TopTwoComposer
-        from footnote.service.pipeline import Pipeline
-
-        top2 = TopTwoComposer()
-        pipeline = Pipeline(
-            pipeline.store, pipeline.embedder, pipeline.snapshot, pipeline.top_k, lambda _: top2
-        )
+    if (reference := BASELINES.get(getattr(args, "composer", None) or "")) is not None:
+        corpus = pipeline.corpus
+        pipeline = Pipeline(corpus.store, pipeline.embedder, corpus.snapshot, pipeline.top_k, reference)
     if getattr(args, "no_verify", False):
         pipeline.judge = _accept_all  # spans and markers are still checked: only the judge is skipped
     report = evaluate(
         items,
         lambda it: pipeline.run(it.question, it.to_filters(), history=it.history),
-        pipeline.snapshot.texts,
+        pipeline.corpus.snapshot.texts,
         load_judge(),
     )
     baseline = json.loads(args.baseline.read_text()) if args.baseline.exists() else {}

@@ -21,7 +21,7 @@ import numpy as np
 from footnote.eval.judge import Judge
 from footnote.index.errors import FootnoteError
 from footnote.index.types import Filters, Hit
-from footnote.service.types import Answer
+from footnote.service.answer.types import Answer
 
 __all__ = ["QUALITY", "Item", "evaluate", "gate", "load_dataset", "percentile"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from footnote.service.judge import Judge, entails, without_markers
+from footnote.service.answer.judge import Judge, entails, without_markers
 
 __all__ = ["Judge", "entails", "load_judge"]
 

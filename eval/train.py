@@ -3,14 +3,14 @@
 1. The training articles of eval/squad/split.json are written as a corpus and ingested into a
    git-ignored index (`.footnote/train/`), so candidates come from the real retriever.
 2. Each question's top-k hits are retrieved once and committed (eval/squad/train_candidates.npz:
-   chunk rows and scores); features are recomputed from them (service/select.py), so a fit is
+   chunk rows and scores); features are recomputed from them (service/answer/features.py), so a fit is
    reproducible to the byte and feature work never re-embeds anything.
 3. A candidate is positive when it contains a SQuAD answer span (by character offsets).
 4. Validation is leave-one-article-out over the training articles: out-of-fold sentence scores
    choose the second-sentence ratio and fit the calibration of P(answer is right), whose
    threshold is set for a false-abstention rate of at most TARGET_FALSE_ABSTENTION.
 5. The final sentence model is fitted on all training articles; everything is written to
-   eval/selector.json, rounded so that a re-run reproduces it byte for byte.
+   service/answer/selector.json, rounded so that a re-run reproduces it byte for byte.
 """
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ from typing import Any
 import numpy as np
 
 from footnote.eval.squad import Question, load_split, write_corpus
-from footnote.service.score import ANSWER_FEATURES, answer_features
-from footnote.service.select import FEATURES, features
+from footnote.service.answer.features import FEATURES, features
+from footnote.service.answer.selector import ANSWER_FEATURES, answer_features
 
 __all__ = ["Example", "fit", "main"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".footnote" / "train"
-ARTIFACT = Path(__file__).parent / "selector.json"
+ARTIFACT = ROOT / "service" / "answer" / "selector.json"  # data of the package that serves it
 OWN = Path(__file__).parent / "seeds_train.jsonl"  # written for training: not eval/dev.jsonl's questions
 SEEDS = ROOT / "seeds"
 OWN_CORPUS = "seeds (news, hand-written questions)"
@@ -300,7 +300,7 @@ def fit(data: Sequence[Example]) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Fit on the training split and write eval/selector.json (`--retrieve`: refresh the candidates)."""
+    """Fit on the training split and write ARTIFACT (`--retrieve`: refresh the candidates)."""
     args = sys.argv[1:] if argv is None else list(argv)
     params = fit(examples(refresh="--retrieve" in args))
     ARTIFACT.write_text(json.dumps(params, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,4 +1,5 @@
-"""Text rules every stage shares, written once: month names, acronyms, invisible characters.
+"""Text rules every stage shares, written once: month names, names, anaphora, acronyms, invisible
+characters.
 
 Loading reads dates with the month table, chunking knows "Dec." does not end a sentence,
 tokenizing makes "Dec." and "December", "U.S." and "US" the same word, and answer scoring
@@ -10,10 +11,16 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "ANAPHOR",
     "BYLINE",
     "DATE_CUE",
+    "MONTH",
     "MONTHS",
     "MONTH_ABBREVIATIONS",
+    "NAME",
+    "NAME_OR_NUMBER",
+    "NAME_PHRASE",
+    "NAME_RUN",
     "ZERO_WIDTH",
     "collapse_acronyms",
     "expand_month_abbreviations",
@@ -42,6 +49,25 @@ MONTHS: dict[str, int] = {
 MONTH_ABBREVIATIONS = frozenset(a for short in _MONTH_NAMES.values() for a in short)
 _FULL_NAME = {a: full.capitalize() for full, short in _MONTH_NAMES.items() for a in short}
 _MONTH_ABBREVIATION = re.compile(r"\b(" + "|".join(a.capitalize() for a in _FULL_NAME) + r")\.")
+# a month's name or abbreviation as a word, capitalised as written ("May 2", "Sept. 3")
+MONTH = re.compile(r"\b(?:" + "|".join(m.capitalize() for m in MONTHS) + r")\b")
+
+# A name is a capitalised word that does not start a sentence (every first word is capitalised).
+# The one rule, `_MID`; the shapes differ by what each reader takes from it:
+_MID = r"(?<!^)(?<![.?!]\s)\b"
+_WORD = r"[A-Z][\w’'-]*[a-z]"  # "Zelensky", "O’Brien", "X-ray"; not "NATO"
+_INITIALS = r"[A-Z](?:[\w’'-]|\.(?=\w))*"  # also "U.S.", "NATO"
+# the selector's "has a name" property (its weights were fitted on exactly this form)
+NAME = re.compile(_MID + r"[A-Z][a-z]+")
+# a whole name, one word or several ("Sergei Lavrov"): the phrase a highlight may mark
+NAME_RUN = re.compile(_MID + _WORD + r"(?:\s+" + _WORD + r")*")
+# a name or a figure a question asks about, one word at a time: checked against the sources
+NAME_OR_NUMBER = re.compile(_MID + r"(" + _WORD + r"[\w’'-]*|\d[\d,.]*)\b")
+# a name with initials or acronyms in it ("the U.S. State Department"): what a follow-up is about
+NAME_PHRASE = re.compile(_MID + _INITIALS + r"(?:\s+" + _INITIALS + r")*")
+# a sentence that leans on the one before it for who or what it is about
+ANAPHOR = re.compile(r"^[“\"]?(He|She|They|It|Its|This|That|These|Those|His|Her|Their)\b")
+
 # "By Jane Doe", "Written by [Jane Doe](…) on May 2": the author's name in group 1
 BYLINE = re.compile(r"^\s*(?:written\s+)?by\s+(\[?[^\W\d_].*?)(?:\s+on\s+.*)?$", re.IGNORECASE)
 # a metadata line that announces a date: "Published 2024-02-15", "Updated: ..."

@@ -9,21 +9,26 @@ from footnote.index.connect import open_client
 from footnote.index.embed import Embedder, OnnxEmbedder
 from footnote.index.snapshot import Snapshot
 from footnote.index.store import Store
-from footnote.service.compose import Composer, ExtractiveComposer
-from footnote.service.generate import GenerativeComposer
-from footnote.service.llm import OpenAIChat
-from footnote.service.pipeline import Pipeline, read_corpus
+from footnote.service.answer.draft import Composer
+from footnote.service.answer.generate import GenerativeComposer
+from footnote.service.answer.llm import OpenAIChat
+from footnote.service.answer.pipeline import Pipeline
+from footnote.service.corpus.live import read_corpus
 from footnote.service.settings import Settings
 
-__all__ = ["COMPOSERS", "build_pipeline", "open_pipeline"]
+__all__ = ["build_pipeline", "learned", "open_pipeline", "open_store"]
+
+
+def open_store(settings: Settings) -> Store:
+    """The vector store the settings name: a `chroma run` server, or the embedded one in data_dir."""
+    timeout = settings.store_timeout_seconds
+    client = open_client(str(settings.data_dir), settings.chroma_url, timeout)
+    return Store(client, settings.namespace, timeout)
 
 
 def build_pipeline(settings: Settings) -> Pipeline:
     """Load the model and the index once (the costly part of start-up)."""
-    timeout = settings.store_timeout_seconds
-    store = Store(
-        open_client(str(settings.data_dir), settings.chroma_url, timeout), settings.namespace, timeout
-    )
+    store = open_store(settings)
     store.check()  # fail fast, before the costly part, while the store cannot answer
     generator = None
     if settings.llm_base_url and settings.llm_model:
@@ -32,29 +37,23 @@ def build_pipeline(settings: Settings) -> Pipeline:
         )
         generator = GenerativeComposer(chat)
     embedder = OnnxEmbedder(settings.model_cache)
-    return open_pipeline(store, embedder, settings.top_k, COMPOSERS[settings.composer], generator)
+    return open_pipeline(store, embedder, settings.top_k, learned, generator)
 
 
 def open_pipeline(
     store: Store,
     embedder: Embedder,
     top_k: int,
-    composer: Callable[[Snapshot], Composer] = ExtractiveComposer,
-    generator: Composer | None = None,
+    composer: Callable[[Snapshot], Composer],
+    generator: GenerativeComposer | None = None,
 ) -> Pipeline:
     """A pipeline over what `store` holds now, which may be nothing (a deployment's first start)."""
-    generation = store.generation()  # before the snapshot: see Pipeline.refresh
+    generation = store.generation()  # before the snapshot: see LiveCorpus.refresh
     return Pipeline(store, embedder, read_corpus(store), top_k, composer, generation, generator)
 
 
-def _learned(snapshot: Snapshot) -> Composer:
-    from footnote.service.learned import LearnedComposer  # reads eval/selector.json once, on first use
+def learned(snapshot: Snapshot) -> Composer:
+    """The product's composer over `snapshot`: the fitted selector's (service/answer/compose.py)."""
+    from footnote.service.answer.compose import LearnedComposer  # reads selector.json once, on first use
 
     return LearnedComposer(snapshot)
-
-
-# the composers FOOTNOTE_COMPOSER names (Settings.composer), each built from a snapshot
-COMPOSERS: dict[str, Callable[[Snapshot], Composer]] = {
-    "extractive": ExtractiveComposer,
-    "learned": _learned,
-}

@@ -26,22 +26,29 @@ from typing import Generic, Protocol, TypeVar
 
 from footnote.index.errors import FootnoteError, IndexNotReady
 
-__all__ = ["Checkable", "Loader", "Readiness"]
+__all__ = ["Checkable", "Loader", "Readiness", "Watched"]
 
 log = logging.getLogger(__name__)
 
 _UNEXPECTED = "the index could not be loaded; see the server log"
 
 
-class Checkable(Protocol):
-    """A loaded pipeline: `check()` raises while its store cannot answer; `sync()` reloads
-    its corpus when the store changed (True when it did); `close()` frees it once replaced."""
+class Watched(Protocol):
+    """A live corpus (service/corpus/live.py): `check()` raises while its store cannot answer;
+    `sync()` reloads it when the store changed (True when it did); `close()` frees it once replaced."""
 
     def check(self) -> None: ...
 
     def sync(self) -> bool: ...
 
     def close(self) -> None: ...
+
+
+class Checkable(Protocol):
+    """A loaded pipeline, watched through its corpus."""
+
+    @property
+    def corpus(self) -> Watched: ...
 
 
 P = TypeVar("P", bound=Checkable)
@@ -133,9 +140,9 @@ class Loader(Generic[P]):
             try:
                 # sync first: after another process wrote, an embedded store's old client fails
                 # the check (see Store.fresh) where the new one answers
-                if self._pipeline.sync():
+                if self._pipeline.corpus.sync():
                     log.info("the index changed: swapped in a new snapshot")
-                self._pipeline.check()
+                self._pipeline.corpus.check()
                 return self._set(_READY)
             except Exception as exc:
                 if self._readiness.ready:  # fine a moment ago: report it now, reload next time
@@ -145,13 +152,13 @@ class Loader(Generic[P]):
         except Exception as exc:
             return self._set(Readiness(ready=False, detail=_reason(exc)))
         try:
-            pipeline.check()
+            pipeline.corpus.check()
         except Exception as exc:
-            pipeline.close()
+            pipeline.corpus.close()
             return self._set(Readiness(ready=False, detail=_reason(exc)))
         old, self._pipeline = self._pipeline, pipeline
         if old is not None:
-            old.close()  # its store's client, once the requests still on it are done
+            old.corpus.close()  # its store's client, once the requests still on it are done
         return self._set(_READY)
 
     def _set(self, readiness: Readiness) -> bool:

@@ -36,9 +36,6 @@ class Settings(BaseSettings):
     allowed_origins: str = ""  # comma-separated origins that may embed the widget (CORS allowlist)
     rate_limit: str | None = None  # e.g. "60/minute" per client; off when unset
     top_k: int = 20  # passages retrieved per question
-    # "learned" (default): the fitted selector of eval/selector.json (eval/MODEL_CARD.md);
-    # "extractive": the earlier hand-set rules, kept for comparison (tuned on eval/dev.jsonl itself)
-    composer: Literal["extractive", "learned"] = "learned"
     max_body_bytes: int = 64_000  # the JSON API's requests
     max_document_bytes: int = 20_000_000  # a body sent to PUT /v1/documents/{name}, or a whole POST form
     model_dir: Path | None = None  # where the ONNX export is cached (default: <data_dir>/models)

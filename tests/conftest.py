@@ -18,8 +18,8 @@ from footnote.index.retrieve import Retriever
 from footnote.index.snapshot import load_snapshot
 from footnote.index.store import Store
 from footnote.index.tokenize import tokenize
+from footnote.service.answer.pipeline import Pipeline
 from footnote.service.build import build_pipeline
-from footnote.service.pipeline import Pipeline
 from footnote.service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

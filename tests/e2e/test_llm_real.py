@@ -23,9 +23,9 @@ from openai import OpenAI
 
 from footnote.eval.harness import load_dataset
 from footnote.eval.processes import free_port, stop, wait_ready
-from footnote.service.judge import entails
+from footnote.service.answer.judge import entails
+from footnote.service.answer.types import MARKER
 from footnote.service.settings import Settings
-from footnote.service.types import MARKER
 from tests.conftest import ROOT
 from tests.servers import footnote_serve
 

@@ -11,7 +11,7 @@ import pytest
 
 from footnote.eval.harness import load_dataset
 from footnote.index.embed import OnnxEmbedder, SentenceTransformerEmbedder
-from footnote.service.pipeline import Pipeline
+from footnote.service.answer.pipeline import Pipeline
 from footnote.service.settings import Settings
 from tests.conftest import ROOT, SEEDS
 
@@ -103,7 +103,7 @@ def test_cli_ask_json__prints_exactly_the_api_body(real_settings: Settings, real
         "FOOTNOTE_MODEL_DIR": str(real_settings.model_cache),
     }
     out = subprocess.run(
-        [sys.executable, "-m", "footnote.service.cli", "ask", question, "--json"],
+        [sys.executable, "-m", "footnote.cli", "ask", question, "--json"],
         capture_output=True,
         text=True,
         env=env,
@@ -121,7 +121,7 @@ def test_cli_ingest__missing_folder_exits_2_with_a_clear_message(real_settings: 
         "FOOTNOTE_MODEL_DIR": str(real_settings.model_cache),
     }
     out = subprocess.run(
-        [sys.executable, "-m", "footnote.service.cli", "ingest", "/nonexistent/folder"],
+        [sys.executable, "-m", "footnote.cli", "ingest", "/nonexistent/folder"],
         capture_output=True,
         text=True,
         env=env,

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from footnote.cli import main
 from footnote.eval.harness import Item, evaluate
 from footnote.eval.judge import entails
 from footnote.index.types import Chunk, Hit
-from footnote.service.cli import main
+from footnote.service.answer.types import Answer, Citation, Dropped, Sentence
 from footnote.service.settings import Settings
-from footnote.service.types import Answer, Citation, Dropped, Sentence
 from tests.scripted_llm import ScriptedModel, find, scripted_model
 
 TEXT = "The treaty was signed in 1999. It had 12 articles."
@@ -31,10 +32,8 @@ def _generated(item: Item) -> tuple[Answer, list[Hit]]:
     hit = Hit(Chunk("a-0", "a.txt", 0, 30, TEXT[:30], 0, 0, "sha"), None, None, dense=0.5)
     if item.id == "q2":  # an extractive answer citing the wrong span
         return _said("It had 13 articles.", 31, TEXT[31:]), [hit]
-    answer = _said(TEXT[:30], 0, TEXT[:30])
-    answer.composer = "generative"
-    answer.dropped = [Dropped("It had 13 articles.", "the figure 13 is not in [1]"), Dropped("Yes.", "x")]
-    return answer, [hit]
+    dropped = [Dropped("It had 13 articles.", "the figure 13 is not in [1]"), Dropped("Yes.", "x")]
+    return replace(_said(TEXT[:30], 0, TEXT[:30]), composer="generative", dropped=dropped), [hit]
 
 
 def test_evaluate__counts_generated_answers_and_the_sentences_verify_dropped() -> None:

@@ -14,8 +14,8 @@ from footnote.eval.harness import Item, evaluate, gate, load_dataset
 from footnote.eval.judge import entails
 from footnote.index.errors import UnknownSource
 from footnote.index.types import Chunk, Hit
+from footnote.service.answer.types import Answer, Citation, Sentence
 from footnote.service.settings import Settings
-from footnote.service.types import Answer, Citation, Sentence
 from tests.servers import BIN
 
 TEXTS = {"a.txt": "The treaty was signed in 1999. It had 12 articles.", "b.txt": "Nothing about treaties."}

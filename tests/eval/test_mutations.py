@@ -18,8 +18,8 @@ import pytest
 from footnote.eval.harness import Item, evaluate, gate, load_dataset
 from footnote.eval.judge import entails
 from footnote.index.types import Hit
-from footnote.service.pipeline import Pipeline
-from footnote.service.types import Answer, Citation, Sentence
+from footnote.service.answer.pipeline import Pipeline
+from footnote.service.answer.types import Answer, Citation, Sentence
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -36,7 +36,7 @@ def answered(real_pipeline: Pipeline) -> dict[str, tuple[Answer, list[Hit]]]:
 
 @pytest.fixture(scope="module")
 def clean(answered: dict[str, tuple[Answer, list[Hit]]], real_pipeline: Pipeline) -> dict[str, Any]:
-    return evaluate(DEV, lambda it: answered[it.id], real_pipeline.snapshot.texts, entails)
+    return evaluate(DEV, lambda it: answered[it.id], real_pipeline.corpus.snapshot.texts, entails)
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +123,7 @@ def test_mutation_is_caught(
     real_pipeline: Pipeline,
 ) -> None:
     assert gate(clean, baseline) == []  # the clean run passes its own gate
-    texts = real_pipeline.snapshot.texts
+    texts = real_pipeline.corpus.snapshot.texts
 
     def answer(it: Item) -> tuple[Answer, list[Hit]]:
         ans, hits = copy.deepcopy(answered[it.id])
@@ -141,7 +141,7 @@ def test_wrong_article_keeps_spans_valid_so_only_support_catches_it(
     answered: dict[str, tuple[Answer, list[Hit]]], clean: dict[str, Any], real_pipeline: Pipeline
 ) -> None:
     """The right metric: a real span of the wrong article is a *support* failure, not a span one."""
-    texts = real_pipeline.snapshot.texts
+    texts = real_pipeline.corpus.snapshot.texts
     report = evaluate(
         DEV,
         lambda it: (cite_wrong_article(it, *copy.deepcopy(answered[it.id]), texts), answered[it.id][1]),

@@ -23,7 +23,7 @@ from footnote.eval.train import (
     fit,
     own_questions,
 )
-from footnote.service.select import FEATURES
+from footnote.service.answer.features import FEATURES
 
 
 def _synthetic(seed: int = 0) -> list[Example]:

@@ -14,10 +14,11 @@ from fastapi.testclient import TestClient
 from footnote.index.ingest import ingest_folder
 from footnote.index.snapshot import load_snapshot
 from footnote.index.store import Store
-from footnote.service.app import create_app
-from footnote.service.generate import GenerativeComposer
-from footnote.service.llm import OpenAIChat
-from footnote.service.pipeline import Pipeline
+from footnote.service.answer.generate import GenerativeComposer
+from footnote.service.answer.llm import OpenAIChat
+from footnote.service.answer.pipeline import Pipeline
+from footnote.service.api.app import create_app
+from footnote.service.build import learned
 from footnote.service.settings import Settings
 from tests.conftest import FakeEmbedder
 from tests.scripted_llm import ScriptedModel, scripted_model
@@ -28,7 +29,7 @@ MakeClient = Callable[..., TestClient]
 def generating_pipeline(store: Store, embedder: FakeEmbedder, url: str, timeout_s: float = 10.0) -> Pipeline:
     """A pipeline over what `store` holds whose language model is the OpenAI-compatible server at `url`."""
     chat = OpenAIChat(url, "scripted", None, timeout_s)
-    return Pipeline(store, embedder, load_snapshot(store), top_k=20, generator=GenerativeComposer(chat))
+    return Pipeline(store, embedder, load_snapshot(store), 20, learned, generator=GenerativeComposer(chat))
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def load_pipeline(corpus: Path, store: Store, fake_embedder: FakeEmbedder) -> Ca
     ingest_folder(corpus, store, fake_embedder)
 
     def load(_: Settings) -> Pipeline:
-        return Pipeline(store, fake_embedder, load_snapshot(store), top_k=20)
+        return Pipeline(store, fake_embedder, load_snapshot(store), 20, learned)
 
     return load
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from footnote.index.errors import ModelFailed
 from footnote.index.tokenize import content_terms
 from footnote.index.types import Chunk, Hit
-from footnote.service.compose import Draft
+from footnote.service.answer.draft import Draft
 
 
 def article(source: str, *sentences: str) -> list[Chunk]:

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from footnote.index.errors import StoreUnavailable
-from footnote.service.app import create_app
-from footnote.service.pipeline import Pipeline
+from footnote.service.answer.pipeline import Pipeline
+from footnote.service.api.app import create_app
 from footnote.service.settings import Settings
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from footnote.index.types import Chunk, Hit
-from footnote.service.cite import cite
-from footnote.service.compose import Draft, DraftSentence
-from footnote.service.types import Answer, Citation, Dropped, Highlight, Sentence
-from footnote.service.verify import verify
+from footnote.service.answer.cite import cite
+from footnote.service.answer.draft import Draft, DraftSentence
+from footnote.service.answer.types import Answer, Citation, Dropped, Highlight, Sentence
+from footnote.service.answer.verify import verify
 
 TEXT = "Turnout rose to 61 percent. The count ended on Monday. Officials said it was close."
 TEXTS = {"vote.txt": TEXT}
@@ -124,7 +124,7 @@ def test_verify__drops_a_highlight_outside_its_citation_but_keeps_the_citation()
     answer = cite(draft)
     (good,) = answer.citations
     assert good.highlight is not None
-    answer.citations = [replace(good, highlight=Highlight(good.end - 2, good.end + 5))]
+    answer = replace(answer, citations=[replace(good, highlight=Highlight(good.end - 2, good.end + 5))])
     checked = verify(answer, TEXTS)
     assert checked.citations == [replace(good, highlight=None)]
     assert not checked.abstained

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from footnote.service.cli import main
+from footnote.cli import main
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from footnote.service.condense import condense
+from footnote.service.answer.condense import condense
 
 
 def _users(*questions: str) -> list[dict[str, str]]:

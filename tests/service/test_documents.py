@@ -264,7 +264,7 @@ def test_writes__meet_refreshes_from_another_thread_and_every_one_lands(writer: 
     def poll() -> None:
         while not stop.is_set():
             try:
-                pipeline.refresh()  # what the loader's poll does once the generation moved
+                pipeline.corpus.refresh()  # what the loader's poll does once the generation moved
             except Exception as exc:
                 failures.append(exc)
 
@@ -281,11 +281,11 @@ def test_writes__meet_refreshes_from_another_thread_and_every_one_lands(writer: 
     assert failures == []
     listed = {s["name"] for s in writer.get("/v1/sources", headers=AUTH).json()["sources"]}
     assert {f"ferry{i}.txt" for i in range(6)} | {"ferry.txt"} <= listed
-    pipeline.sync()
-    assert pipeline.snapshot.texts["ferry.txt"].endswith("Crossing 29 ran late.\n")
-    dense = pipeline.store.query(pipeline.embedder.embed_batch(["Crossing 29 ran late."])[0], 50, None)
+    pipeline.corpus.sync()
+    assert pipeline.corpus.snapshot.texts["ferry.txt"].endswith("Crossing 29 ran late.\n")
+    dense = pipeline.corpus.store.query(pipeline.embedder.embed_batch(["Crossing 29 ran late."])[0], 50, None)
     served = {c.id for c, _ in dense if c.source == "ferry.txt"}
-    assert served <= {c.id for c in pipeline.snapshot.chunks}  # no replaced sentence lingers
+    assert served <= {c.id for c in pipeline.corpus.snapshot.chunks}  # no replaced sentence lingers
 
 
 def test_write_without_the_key__is_refused_before_its_body_is_read(make_client: MakeClient) -> None:

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message
 
-from footnote.service.app import create_app
+from footnote.service.api.app import create_app
 from footnote.service.settings import Settings
 from tests.docfiles import docx_bytes
 from tests.service.conftest import MakeClient

@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from footnote.index.store import Store
-from footnote.service.app import create_app
-from footnote.service.build import open_pipeline
-from footnote.service.pipeline import NOTHING_INDEXED
+from footnote.service.answer.pipeline import NOTHING_INDEXED
+from footnote.service.api.app import create_app
+from footnote.service.build import learned, open_pipeline
 from footnote.service.settings import Settings
 from tests.conftest import FakeEmbedder
 from tests.service.conftest import ready
@@ -31,7 +31,7 @@ QUESTION = {"question": "How much did the council pay for the ferry engine?"}
 def empty(store: Store, fake_embedder: FakeEmbedder, tmp_path: Path) -> Iterator[TestClient]:
     """An app over a store nothing was ever ingested into, loaded as `footnote serve` loads it."""
     settings = Settings(data_dir=tmp_path, public_url="http://testserver", api_key=KEY, refresh_seconds=0.1)
-    app = create_app(settings, load=lambda _: open_pipeline(store, fake_embedder, top_k=20))
+    app = create_app(settings, load=lambda _: open_pipeline(store, fake_embedder, 20, learned))
     with TestClient(app) as client:
         yield ready(client)
 

@@ -14,10 +14,10 @@ from pydantic import ValidationError
 
 from footnote.index.ingest import ingest_folder
 from footnote.index.store import Store
-from footnote.service.generate import CUT_OFF, SYSTEM_PROMPT
-from footnote.service.pipeline import Pipeline
+from footnote.service.answer.generate import CUT_OFF, SYSTEM_PROMPT
+from footnote.service.answer.pipeline import Pipeline
+from footnote.service.answer.types import Answer, Dropped
 from footnote.service.settings import Settings
-from footnote.service.types import Answer, Dropped
 from tests.conftest import FakeEmbedder
 from tests.scripted_llm import HANG, TRICKLE, Capped, Raw, ScriptedModel, find, passages
 from tests.service.conftest import generating_pipeline
@@ -50,7 +50,7 @@ def _exact(answer: Answer, pipeline: Pipeline) -> None:
     """The citation contract: every citation is an exact span of its stored source."""
     assert answer.citations
     for c in answer.citations:
-        assert str(pipeline.source(c.source)["text"])[c.start : c.end] == c.quote
+        assert str(pipeline.corpus.source(c.source)["text"])[c.start : c.end] == c.quote
 
 
 def _lavrov(request: dict[str, Any]) -> int:
@@ -163,11 +163,11 @@ def test_generated__reply_that_never_ends_falls_back_within_the_timeout(
     model.script = lambda _: HANG
     pipeline = make_pipeline(timeout_s=1.0)
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="footnote.service.pipeline"):
+    with caplog.at_level(logging.WARNING, logger="footnote.service.answer.pipeline"):
         answer = pipeline.ask(QUESTION)
     assert time.monotonic() - started < 3.0
     assert answer.composer == "extractive" and not answer.abstained
-    said = [r.getMessage() for r in caplog.records if r.name == "footnote.service.pipeline"]
+    said = [r.getMessage() for r in caplog.records if r.name == "footnote.service.answer.pipeline"]
     assert said == ["the language model failed, answering extractively: no whole reply within 1 s"]
 
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi import Response
 from pydantic import ValidationError
 
-from footnote.service.guard import SESSION_SECONDS, Guard
+from footnote.service.api.guard import SESSION_SECONDS, Guard
 from footnote.service.settings import Settings
 from tests.service.conftest import MakeClient
 

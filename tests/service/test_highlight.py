@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from footnote.service.highlight import highlight
-from footnote.service.score import ANSWER_FEATURES, Selector
-from footnote.service.select import FEATURES
+from footnote.service.answer.features import FEATURES
+from footnote.service.answer.highlight import highlight
+from footnote.service.answer.selector import ANSWER_FEATURES, Selector
 from tests.service.fakes import FakeCorpus, article
 
 SENTENCE = "The dam, begun by Hans Keller in 1952, cost $40 million and holds 28,000 acres, 61 percent of it."

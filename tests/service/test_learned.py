@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from footnote.service.compose import Draft
-from footnote.service.learned import HARD_CAP, MAX_SENTENCES, WORD_BUDGET, LearnedComposer
-from footnote.service.score import ANSWER_FEATURES, Selector
-from footnote.service.select import FEATURES
+from footnote.service.answer.compose import HARD_CAP, MAX_SENTENCES, WORD_BUDGET, LearnedComposer
+from footnote.service.answer.draft import Draft
+from footnote.service.answer.features import FEATURES
+from footnote.service.answer.selector import ANSWER_FEATURES, Selector
 from tests.service.fakes import BRIDGE, CORPUS, FakeCorpus, article, hits, many_sentences, texts
 
 
@@ -143,6 +143,6 @@ FORT = article(
 
 
 def test_compose__answers_a_when_question_with_an_old_date() -> None:
-    # the fitted selector (eval/selector.json); the old rule wanted a 19xx/20xx year or a month
+    # the fitted selector (service/answer/selector.json); the old rule wanted a 19xx/20xx year or a month
     draft = LearnedComposer(FakeCorpus(FORT)).compose("When was the fortress on the hill built?", hits(FORT))
     assert texts(draft)[0] == "The fortress on the hill was built in 1453 by the sultan."

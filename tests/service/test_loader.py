@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from footnote.index.errors import IndexNotReady, StoreUnavailable
-from footnote.service.app import create_app
+from footnote.service.api.app import create_app
 from footnote.service.loader import Loader, Readiness
 from footnote.service.settings import Settings
 
@@ -46,6 +46,10 @@ class FakePipeline:
 
     def close(self) -> None:
         self.closed = True
+
+    @property
+    def corpus(self) -> FakePipeline:
+        return self  # the fake is its own live corpus
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:

@@ -15,11 +15,12 @@ from footnote.index.errors import ModelFailed
 from footnote.index.ingest import ingest_folder
 from footnote.index.snapshot import load_snapshot
 from footnote.index.store import Store
-from footnote.service.app import create_app
-from footnote.service.generate import GenerativeComposer
-from footnote.service.llm import OpenAIChat
-from footnote.service.modelstate import ModelState, ModelWatch
-from footnote.service.pipeline import Pipeline
+from footnote.service.answer.generate import GenerativeComposer
+from footnote.service.answer.llm import OpenAIChat
+from footnote.service.answer.modelstate import ModelState, ModelWatch
+from footnote.service.answer.pipeline import Pipeline
+from footnote.service.api.app import create_app
+from footnote.service.build import learned
 from footnote.service.settings import Settings
 from tests.conftest import FakeEmbedder
 from tests.scripted_llm import HANG, ScriptedModel, scripted_model
@@ -49,7 +50,7 @@ def serve(
         def load(_: Settings) -> Pipeline:
             generator = GenerativeComposer(OpenAIChat(url, "scripted", None, 10.0))
             generator.watch = ModelWatch(generator.chat.probe, every=every)
-            return Pipeline(store, fake_embedder, load_snapshot(store), top_k=20, generator=generator)
+            return Pipeline(store, fake_embedder, load_snapshot(store), 20, learned, generator=generator)
 
         app = create_app(Settings(data_dir=tmp_path, public_url="http://testserver"), load=load)
         clients.append(client := TestClient(app).__enter__())

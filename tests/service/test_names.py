@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 
 from footnote.index.tokenize import content_terms
-from footnote.service.names import unknown_names
+from footnote.service.answer.names import unknown_names
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def test_selector__loads_from_the_installed_package_outside_the_repository(tmp_p
     # The artifact is package data of footnote.eval: it must load with the repository off sys.path,
     # as in a deployed wheel (it once looked up a top-level `eval` package and failed there).
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    code = "from footnote.service.score import Selector; print(Selector.load().threshold)"
+    code = "from footnote.service.answer.selector import Selector; print(Selector.load().threshold)"
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )

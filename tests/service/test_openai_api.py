@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from footnote.service.openai_api import chunks
-from footnote.service.release import said
-from footnote.service.types import Answer, Sentence
+from footnote.service.answer.release import said
+from footnote.service.answer.types import Answer, Sentence
+from footnote.service.api.openai_api import chunks
 from tests.service.conftest import MakeClient
 
 QUESTION = "What troop strength is the Bundeswehr aiming for?"

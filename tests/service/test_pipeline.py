@@ -13,7 +13,8 @@ from footnote.index.ingest import ingest_document, ingest_folder, remove_documen
 from footnote.index.load import read_document
 from footnote.index.snapshot import load_snapshot
 from footnote.index.store import Store
-from footnote.service.pipeline import NOTHING_INDEXED, Pipeline
+from footnote.service.answer.pipeline import NOTHING_INDEXED, Pipeline
+from footnote.service.build import learned
 from tests.conftest import FakeEmbedder
 
 NEW = "Zanzibar's harbour board approved a new ferry terminal costing 41 million shillings in 2024.\n"
@@ -22,18 +23,18 @@ NEW = "Zanzibar's harbour board approved a new ferry terminal costing 41 million
 @pytest.fixture
 def pipeline(corpus: Path, store: Store, fake_embedder: FakeEmbedder) -> Pipeline:
     ingest_folder(corpus, store, fake_embedder)
-    return Pipeline(store, fake_embedder, load_snapshot(store), top_k=20)
+    return Pipeline(store, fake_embedder, load_snapshot(store), 20, learned)
 
 
 def test_sources__list_every_document_and_one_with_its_stored_text(pipeline: Pipeline, corpus: Path) -> None:
-    listed = pipeline.sources()
+    listed = pipeline.corpus.sources()
     assert [s["name"] for s in listed] == sorted(p.name for p in corpus.iterdir())
     name = str(listed[0]["name"])
-    one = pipeline.source(name)
+    one = pipeline.corpus.source(name)
     assert one["text"] == (corpus / name).read_text(encoding="utf-8")
     assert {k: v for k, v in one.items() if k != "text"} == listed[0]
     with pytest.raises(UnknownSource):
-        pipeline.source("../pyproject.toml")
+        pipeline.corpus.source("../pyproject.toml")
 
 
 def test_refresh__swaps_in_what_the_store_holds_now(
@@ -43,10 +44,10 @@ def test_refresh__swaps_in_what_the_store_holds_now(
     assert pipeline.ask(question).abstained
     (corpus / "zanzibar.txt").write_text("# Zanzibar ferry terminal\n\n" + NEW, encoding="utf-8")
     ingest_folder(corpus, store, fake_embedder)
-    before = pipeline.snapshot
+    before = pipeline.corpus.snapshot
     assert pipeline.ask(question).abstained  # not until refreshed: the snapshot is immutable
-    pipeline.refresh()
-    assert pipeline.snapshot is not before and "zanzibar.txt" in pipeline.snapshot.documents
+    pipeline.corpus.refresh()
+    assert pipeline.corpus.snapshot is not before and "zanzibar.txt" in pipeline.corpus.snapshot.documents
     answer = pipeline.ask(question)
     assert not answer.abstained and "41 million" in answer.answer
     assert "zanzibar.txt" not in before.documents  # an older snapshot stays whole for whoever holds it
@@ -55,17 +56,18 @@ def test_refresh__swaps_in_what_the_store_holds_now(
 def test_sync__swaps_only_when_the_store_generation_moved(
     pipeline: Pipeline, corpus: Path, store: Store, fake_embedder: FakeEmbedder
 ) -> None:
-    pipeline.sync()  # built without a known generation: the first sync loads once
-    before = pipeline.snapshot
-    assert pipeline.sync() is False and pipeline.snapshot is before  # nothing written: nothing rebuilt
+    pipeline.corpus.sync()  # built without a known generation: the first sync loads once
+    before = pipeline.corpus.snapshot
+    # nothing written: nothing rebuilt
+    assert pipeline.corpus.sync() is False and pipeline.corpus.snapshot is before
     (corpus / "zanzibar.txt").write_text("# Zanzibar ferry terminal\n\n" + NEW, encoding="utf-8")
     ingest_folder(corpus, store, fake_embedder)
-    assert pipeline.sync() is True
-    assert "zanzibar.txt" in pipeline.snapshot.documents
-    assert pipeline.generation == store.generation()
+    assert pipeline.corpus.sync() is True
+    assert "zanzibar.txt" in pipeline.corpus.snapshot.documents
+    assert pipeline.corpus.generation == store.generation()
     (corpus / "zanzibar.txt").unlink()
     ingest_folder(corpus, store, fake_embedder)
-    assert pipeline.sync() is True and "zanzibar.txt" not in pipeline.snapshot.documents
+    assert pipeline.corpus.sync() is True and "zanzibar.txt" not in pipeline.corpus.snapshot.documents
     assert pipeline.ask("How much did the Zanzibar ferry terminal cost?").abstained
 
 
@@ -74,10 +76,10 @@ def test_sync__to_a_store_emptied_of_every_document_abstains_saying_nothing_is_i
 ) -> None:
     for name in [p.name for p in corpus.iterdir()]:
         remove_document(name, store)
-    assert pipeline.sync() is True  # an empty corpus is a state to serve, not a failure to load
-    assert pipeline.sources() == []
+    assert pipeline.corpus.sync() is True  # an empty corpus is a state to serve, not a failure to load
+    assert pipeline.corpus.sources() == []
     with pytest.raises(UnknownSource):
-        pipeline.source(next(corpus.iterdir()).name)
+        pipeline.corpus.source(next(corpus.iterdir()).name)
     answer = pipeline.ask("How much did the Zanzibar ferry terminal cost?")
     assert (answer.abstained, answer.reason, answer.citations) == (True, NOTHING_INDEXED, [])
 
@@ -91,21 +93,22 @@ def test_sync__from_two_threads_at_once_swaps_without_breaking_the_store_client(
 
     def sync() -> None:
         try:
-            pipeline.sync()
-            pipeline.check()
+            pipeline.corpus.sync()
+            pipeline.corpus.check()
         except Exception as exc:
             failures.append(exc)
 
     for n in range(10):
         text = f"# Ferry\n\nThe harbour ferry made crossing number {n} on Monday.\n"
-        ingest_document(read_document("ferry.txt", text.encode(), "text"), pipeline.store, fake_embedder)
+        doc = read_document("ferry.txt", text.encode(), "text")
+        ingest_document(doc, pipeline.corpus.store, fake_embedder)
         threads = [threading.Thread(target=sync) for _ in range(2)]
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=60)
         assert failures == [], n
-        assert f"crossing number {n}" in pipeline.source("ferry.txt")["text"]  # type: ignore[operator]
+        assert f"crossing number {n}" in pipeline.corpus.source("ferry.txt")["text"]  # type: ignore[operator]
 
 
 def _resources() -> tuple[int, int]:
@@ -115,7 +118,7 @@ def _resources() -> tuple[int, int]:
 
 def _write(pipeline: Pipeline, fake_embedder: FakeEmbedder, n: int) -> None:
     text = f"# Ferry\n\nThe harbour ferry made crossing number {n} on Monday.\n"
-    with pipeline.writing() as store:  # syncs when done: a refresh through a new client
+    with pipeline.corpus.writing() as store:  # syncs when done: a refresh through a new client
         ingest_document(read_document("ferry.txt", text.encode(), "text"), store, fake_embedder)
 
 
@@ -129,7 +132,7 @@ def test_writes__each_replaced_store_client_is_closed_so_threads_and_files_do_no
     grown = tuple(after - before for after, before in zip(_resources(), (threads, files), strict=True))
     # unclosed, each refresh kept a client's threads and SQLite handles (about 1 and 3 a write)
     assert grown[0] <= 6 and grown[1] <= 10, grown
-    assert "crossing number 30" in pipeline.source("ferry.txt")["text"]  # type: ignore[operator]
+    assert "crossing number 30" in pipeline.corpus.source("ferry.txt")["text"]  # type: ignore[operator]
 
 
 def test_writes__a_question_in_flight_finishes_on_the_client_it_started_with(
@@ -161,6 +164,6 @@ def test_writes__a_question_in_flight_finishes_on_the_client_it_started_with(
 def test_closed__a_question_to_a_pipeline_the_loader_replaced_is_refused_as_unavailable(
     pipeline: Pipeline,
 ) -> None:
-    pipeline.close()
+    pipeline.corpus.close()
     with pytest.raises(StoreUnavailable):
         pipeline.ask("Which ferry crossing was made on Monday?")

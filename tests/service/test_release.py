@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from footnote.index.errors import ModelFailed
-from footnote.service.compose import Draft
-from footnote.service.generate import CUT_OFF, GenerativeComposer
-from footnote.service.release import Released, Said, release, said
-from footnote.service.types import Answer, Citation, Dropped, Sentence
+from footnote.service.answer.draft import Draft
+from footnote.service.answer.generate import CUT_OFF, GenerativeComposer
+from footnote.service.answer.release import Released, Said, release, said
+from footnote.service.answer.types import Answer, Citation, Dropped, Sentence
 from tests.service.fakes import BRIDGE, FakeChat, hits
 
 TEXTS = {"bridge.txt": " ".join(c.text for c in BRIDGE)}
@@ -77,7 +77,7 @@ def test_release__cut_off_mid_sentence_keeps_what_was_sent_and_reports_the_tail(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     _, released = _released(f"{VISIT} [1]. He said the bridge", ModelFailed("no whole reply within 1 s"))
-    with caplog.at_level(logging.WARNING, logger="footnote.service.release"):
+    with caplog.at_level(logging.WARNING, logger="footnote.service.answer.release"):
         *sent, done = released
     assert [s.sentence for s in sent if isinstance(s, Said)] == [Sentence(f"{VISIT}.", [1])]
     assert isinstance(done, Answer) and not done.abstained and done.answer == f"{VISIT}. [1]"
@@ -128,18 +128,6 @@ def test_release__unmarked_and_unknown_passage_sentences_are_reported_like_ask_d
     assert done.dropped == [
         Dropped("Hello there.", "it has no citation"),
         Dropped("The bridge is closed.", "it cites [9], but only passages [1] to [4] were given"),
-    ]
-
-
-def test_compose__the_whole_reply_is_the_parts_of_the_stream_joined() -> None:
-    chat = FakeChat(lambda _: f"Hello. {VISIT} [1]. {REOPEN} [2][9].")
-    draft = GenerativeComposer(chat).compose(QUESTION, hits(BRIDGE))
-    assert [(s.text, [h.chunk.text for h in s.support]) for s in draft.sentences] == [
-        (f"{VISIT}.", [f"{VISIT}."])
-    ]
-    assert draft.dropped == [
-        Dropped("Hello.", "it has no citation"),
-        Dropped(f"{REOPEN}.", "it cites [9], but only passages [1] to [4] were given"),
     ]
 
 

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from footnote.index.errors import StoreUnavailable
-from footnote.service.app import create_app
-from footnote.service.pipeline import Pipeline
+from footnote.service.answer.pipeline import Pipeline
+from footnote.service.api.app import create_app
 from footnote.service.settings import Settings
 from tests.service.conftest import MakeClient
 

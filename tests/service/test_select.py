@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from footnote.service.score import Selector
-from footnote.service.select import FEATURES, features
-from tests.service.test_compose import FakeCorpus, article, hits
+from footnote.service.answer.features import FEATURES, features
+from footnote.service.answer.selector import Selector
+from tests.service.fakes import FakeCorpus, article, hits
 
 COL = {name: i for i, name in enumerate(FEATURES)}
 

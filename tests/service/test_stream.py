@@ -8,9 +8,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from footnote.service.release import said
-from footnote.service.stream import events
-from footnote.service.types import Answer, Citation, Sentence
+from footnote.service.answer.release import said
+from footnote.service.answer.types import Answer, Citation, Sentence
+from footnote.service.api.stream import events
 from tests.servers import parse_sse
 
 QUESTION = "What troop strength is the Bundeswehr aiming for?"

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 
 from footnote.index.ingest import ingest_folder
 from footnote.index.store import Store
-from footnote.service.app import create_app
-from footnote.service.generate import CUT_OFF
-from footnote.service.pipeline import Pipeline
+from footnote.service.answer.generate import CUT_OFF
+from footnote.service.answer.pipeline import Pipeline
+from footnote.service.api.app import create_app
 from footnote.service.settings import Settings
 from tests.conftest import FakeEmbedder
 from tests.scripted_llm import HANG, Capped, Cut, Held, ScriptedModel, find, passages
@@ -192,13 +192,13 @@ def test_stream__a_model_that_fails_before_the_first_sentence_falls_back_to_extr
     model.script = lambda _: HANG
     client = make_client(timeout_s=1.0)
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="footnote.service.pipeline"):
+    with caplog.at_level(logging.WARNING, logger="footnote.service.answer.pipeline"):
         got = parse_sse(client.post("/v1/ask/stream", json={"question": QUESTION}).text)
     assert time.monotonic() - started < 3.0
     done = got[-1][1]
     assert got[-1][0] == "done" and done["composer"] == "extractive" and not done["abstained"]
     assert "".join(data["text"] for name, data in got if name == "delta") == done["answer"]
-    said = [r.getMessage() for r in caplog.records if r.name == "footnote.service.pipeline"]
+    said = [r.getMessage() for r in caplog.records if r.name == "footnote.service.answer.pipeline"]
     assert said == ["the language model failed, answering extractively: no whole reply within 1 s"]
 
 

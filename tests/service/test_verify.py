@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from footnote.service.judge import Judge
-from footnote.service.types import Answer, Citation, Dropped, Sentence
-from footnote.service.verify import verify
+from footnote.service.answer.judge import Judge
+from footnote.service.answer.types import Answer, Citation, Dropped, Sentence
+from footnote.service.answer.verify import verify
 
 TEXTS = {
     "vote.txt": (

@@ -1,7 +1,7 @@
 """Select: score retrieved sentences for "this answers the question", with a fitted model.
 
 The features are computed here, the same way at training (eval/train.py) and at serve time;
-service/score.py applies the weights of `eval/selector.json`, fitted on SQuAD training articles
+selector.py applies the weights of `selector.json` beside it, fitted on SQuAD training articles
 and news questions (see eval/MODEL_CARD.md). Nothing here is tuned by hand: answer-type
 compatibility is a crossing of the question's kind with properties of the sentence, and the
 model learns which pairs matter.
@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from footnote.index.text import MONTHS
+from footnote.index.text import ANAPHOR, MONTH, NAME
 from footnote.index.tokenize import content_terms, tokenize
 from footnote.index.types import Chunk, Hit
 
@@ -62,14 +62,13 @@ PROPERTIES: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
-    ("month", re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b")),
+    ("month", MONTH),
     ("era", re.compile(r"\b(century|centuries|decade|era|dynasty|period)\b", re.I)),
     ("percent", re.compile(r"%|\bper ?cent\b", re.I)),
     ("money", re.compile(r"[$£€¥]|\b(dollars?|euros?|pounds?)\b", re.I)),
-    ("name", re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+")),
+    ("name", NAME),
     ("cause", re.compile(r"\b(because|due to|so that|in order to|since|as a result)\b", re.I)),
 )
-_ANAPHOR = re.compile(r"^[“\"]?(He|She|They|It|This|That|These|Those|His|Her|Their|Its)\b")
 
 BASE = (
     "dense",
@@ -187,7 +186,7 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
                 cov(terms | before | set(title)),
                 len(terms - set(weights)) / max(1, len(terms)),
                 float(np.log1p(len(hit.chunk.text.split()))),
-                1.0 if _ANAPHOR.match(hit.chunk.text) else 0.0,
+                1.0 if ANAPHOR.match(hit.chunk.text) else 0.0,
                 cov(earlier),
                 len(same) / len(hits),
                 float(dense[same].max()),

@@ -1,4 +1,4 @@
-"""The `footnote` command: ingest, ask, serve, eval."""
+"""The `footnote` command: ingest, ask, serve (the product, service/) and eval (eval/), above both."""
 
 from __future__ import annotations
 
@@ -12,21 +12,18 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from footnote.index.errors import FootnoteError
-from footnote.service.schemas import describe_error
+from footnote.service.api.schemas import describe_error
 from footnote.service.settings import Settings
 
 __all__ = ["main"]
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from footnote.index.connect import open_client
     from footnote.index.embed import OnnxEmbedder
     from footnote.index.ingest import ingest_folder
-    from footnote.index.store import Store
+    from footnote.service.build import open_store
 
-    timeout = settings.store_timeout_seconds
-    client = open_client(str(settings.data_dir), settings.chroma_url, timeout)
-    store = Store(client, settings.namespace, timeout)
+    store = open_store(settings)
     embedder = OnnxEmbedder(settings.model_cache, progress=True)
     report = ingest_folder(Path(args.path or settings.seeds_dir), store, embedder, isolated=True)
     print(report.summary())
@@ -34,8 +31,8 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from footnote.service.api.schemas import AskRequest
     from footnote.service.build import build_pipeline
-    from footnote.service.schemas import AskRequest
 
     request = AskRequest(question=args.question)
     answer = build_pipeline(settings).ask(request.question)
@@ -53,8 +50,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from footnote.service.app import create_app
-    from footnote.service.requestlog import LOG
+    from footnote.service.api.app import create_app
+    from footnote.service.api.requestlog import LOG
 
     # The request log is the access log: one line each, as it is (a JSON line stays parseable).
     handler = logging.StreamHandler()
@@ -100,11 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--baseline", type=Path, default=Path("eval/baseline.json"))
     p.add_argument(
         "--composer",
-        choices=("extractive", "learned", "top2", "generative"),
+        choices=("learned", "handset", "top2", "generative"),
         default=None,
-        help="default: FOOTNOTE_COMPOSER (learned: the fitted selector), or the model when "
-        "FOOTNOTE_LLM_* name one; extractive: the earlier hand-set rules; top2: a reference; "
-        "generative: the model",
+        help="default: the model when FOOTNOTE_LLM_* name one, else learned (the fitted selector); "
+        "handset: the hand-set rules it replaced; top2: a reference; generative: the model",
     )
     p.add_argument("--llm-base-url", help="with --composer generative: FOOTNOTE_LLM_BASE_URL")
     p.add_argument("--llm-model", help="with --composer generative: FOOTNOTE_LLM_MODEL")

@@ -19,10 +19,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from footnote.index.chunk import split_sentences
 from footnote.index.errors import ModelFailed
 from footnote.index.types import Hit
-from footnote.service.compose import Draft, DraftSentence
-from footnote.service.llm import Chat, ReplyCapped
-from footnote.service.modelstate import ModelState, ModelWatch
-from footnote.service.types import MARKER, Dropped
+from footnote.service.answer.draft import Draft, DraftSentence
+from footnote.service.answer.llm import Chat, ReplyCapped
+from footnote.service.answer.modelstate import ModelState, ModelWatch
+from footnote.service.answer.types import MARKER, Dropped
 
 __all__ = ["CUT_OFF", "NO_ANSWER", "SYSTEM_PROMPT", "GenerativeComposer"]
 
@@ -195,12 +195,3 @@ class GenerativeComposer:
             {"role": "user", "content": _prompt(question, passages, context)},
         ]
         yield from _read(self.chat.tokens(messages), passages)
-
-    def compose(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Draft:
-        """The model's whole answer as one draft; ModelFailed when there is no usable reply."""
-        draft = Draft()
-        for part in self.drafts(question, hits, context):
-            draft.sentences += part.sentences
-            draft.dropped += part.dropped
-            draft.abstain_reason = part.abstain_reason or draft.abstain_reason
-        return draft

@@ -16,13 +16,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from footnote.index.errors import ModelFailed
-from footnote.service.cite import cite
-from footnote.service.compose import Draft, DraftSentence
-from footnote.service.judge import Judge, entails
-from footnote.service.types import Answer, Citation, Dropped, Sentence
-from footnote.service.verify import verify
+from footnote.service.answer.cite import cite
+from footnote.service.answer.draft import Draft, DraftSentence
+from footnote.service.answer.judge import Judge, entails
+from footnote.service.answer.types import Answer, Citation, Dropped, Sentence
+from footnote.service.answer.verify import verify
 
 __all__ = ["Released", "Said", "release", "said"]
 
@@ -62,8 +63,15 @@ def _checked(
     return Said(own.sentences[0], [c for c in own.citations if c.id > len(cited)])
 
 
-def release(parts: Iterable[Draft], texts: Mapping[str, str], judge: Judge = entails) -> Iterator[Released]:
-    """Cite and verify each drafted sentence as it comes and release those that pass; then the answer.
+def release(
+    parts: Iterable[Draft],
+    texts: Mapping[str, str],
+    judge: Judge = entails,
+    standalone: str | None = None,
+    composer: Literal["generative", "extractive"] = "generative",
+) -> Iterator[Released]:
+    """Cite and verify each drafted sentence as it comes and release those that pass; then the answer
+    (`standalone`: the question answered, once condensed; `composer`: which kind drafted it).
 
     ModelFailed when the parts break off before any sentence was released.
     """
@@ -90,12 +98,11 @@ def release(parts: Iterable[Draft], texts: Mapping[str, str], judge: Judge = ent
         if not kept:
             raise
         log.warning("the language model's reply broke off after %d sentence(s) were sent: %s", len(kept), exc)
-    if kept:
-        answer = Answer.of(kept, citations)
-    elif refusal is not None:
-        answer = Answer.abstain(refusal.reason or "")
-    else:
-        answer = Answer.abstain(reason or "The sources don't answer this question.")
     # in the order /v1/ask reports them: the composer's, then verify's
-    answer.dropped, answer.composer = [*unread, *refused], "generative"
-    yield answer
+    rest = {"standalone_question": standalone, "dropped": [*unread, *refused], "composer": composer}
+    if kept:
+        yield Answer.of(kept, citations, **rest)
+    elif refusal is not None:
+        yield Answer.abstain(refusal.reason or "", **rest)
+    else:
+        yield Answer.abstain(reason or "The sources don't answer this question.", **rest)

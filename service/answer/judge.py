@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from footnote.index.text import collapse_acronyms
 from footnote.index.tokenize import STOPWORDS, stem_words
-from footnote.service.types import MARKER
+from footnote.service.answer.types import MARKER
 
 __all__ = ["NEGATIONS", "Judge", "entails", "unsupported", "without_markers"]
 

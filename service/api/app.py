@@ -8,17 +8,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from footnote.service.answer.pipeline import Pipeline
+from footnote.service.api.documents import DOCUMENTS, documents
+from footnote.service.api.guard import Guard
+from footnote.service.api.handlers import add_error_handlers
+from footnote.service.api.metrics import Metrics
+from footnote.service.api.middleware import BodyLimit, HeadAsGet, SecurityHeaders, TrustedHosts
+from footnote.service.api.openai_api import openai_api
+from footnote.service.api.requestlog import RequestLog
+from footnote.service.api.routes import api, pages, probes
 from footnote.service.build import build_pipeline
-from footnote.service.documents import DOCUMENTS, documents
-from footnote.service.guard import Guard
-from footnote.service.handlers import add_error_handlers
 from footnote.service.loader import Loader
-from footnote.service.metrics import Metrics
-from footnote.service.middleware import BodyLimit, HeadAsGet, SecurityHeaders, TrustedHosts
-from footnote.service.openai_api import openai_api
-from footnote.service.pipeline import Pipeline
-from footnote.service.requestlog import RequestLog
-from footnote.service.routes import api, pages, probes
 from footnote.service.settings import Settings
 
 __all__ = ["create_app"]

@@ -1,6 +1,6 @@
-"""Compose, learned: the extractive composer whose choice and abstention are a fitted model.
+"""Compose: say the retrieved sentences that answer, chosen (or refused) by a fitted model.
 
-The selector (service/select.py, parameters in eval/selector.json, fitted by `make train` on SQuAD
+The selector (features.py, parameters in selector.json beside it, fitted by `make train` on SQuAD
 training articles only) scores each retrieved sentence for "holds the answer" and the question
 for "what would be said holds the answer"; the threshold was chosen on validation for a stated
 false-abstention rate. See eval/MODEL_CARD.md for data, split, features and held-out figures.
@@ -13,19 +13,20 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from footnote.index.text import ANAPHOR
 from footnote.index.tokenize import content_terms
 from footnote.index.types import Hit
-from footnote.service.compose import ANAPHOR, Corpus, Draft, DraftSentence, overlap
-from footnote.service.highlight import highlight
-from footnote.service.names import prepare, unknown_names
-from footnote.service.score import Selector
-from footnote.service.select import FRAME, features, question_terms
+from footnote.service.answer.draft import AtOnce, Corpus, Draft, DraftSentence, overlap
+from footnote.service.answer.features import FRAME, features, question_terms
+from footnote.service.answer.highlight import highlight
+from footnote.service.answer.names import prepare, unknown_names
+from footnote.service.answer.selector import Selector
 
 __all__ = ["LearnedComposer"]
 
 _WORD = re.compile(r"[\w’'-]+")
 
-# What is said is chosen by the fitted selector (service/select.py, eval/selector.json);
+# What is said is chosen by the fitted selector (features.py, selector.json);
 # these only bound the length of what it says (issue 10: two sentences, ~40 words).
 MAX_SENTENCES = 2
 WORD_BUDGET = 40  # a lead-in is added only within this many words (the ratio keeps the mean there)
@@ -34,11 +35,11 @@ DUPLICATE_OVERLAP = 0.7
 _UNSEEN = float("inf")  # a word the sources never use is as rare as can be
 
 
-class LearnedComposer:
+class LearnedComposer(AtOnce):
     """Says the retrieved sentences the fitted selector scores highest, verbatim, or abstains.
 
-    The default composer (FOOTNOTE_COMPOSER=learned); held-out figures, next to the hand-set
-    ExtractiveComposer's, in eval/MODEL_CARD.md.
+    The composer of every answer no language model writes; held-out figures, next to the hand-set
+    baseline's (eval/baselines.py), in eval/MODEL_CARD.md.
     """
 
     def __init__(self, corpus: Corpus, selector: Selector | None = None) -> None:

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from footnote.index.errors import FootnoteError, IndexNotReady, InvalidFilter, StoreUnavailable, UnknownSource
-from footnote.service.schemas import ErrorBody, describe_error
+from footnote.service.api.schemas import ErrorBody, describe_error
 
 __all__ = ["GUARDED", "add_error_handlers", "documented", "error_status"]
 

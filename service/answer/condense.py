@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from footnote.index.text import NAME_PHRASE as _NAME
 from footnote.index.tokenize import content_terms
 
 __all__ = ["Condensed", "condense"]
@@ -31,8 +32,6 @@ _OPENS_QUESTION = re.compile(
     r"can|could|will|would|should|may|might)\b",
     re.IGNORECASE,
 )
-# A run of capitalised words (not the first word of the question): a name.
-_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z](?:[\w’'-]|\.(?=\w))*(?:\s+[A-Z](?:[\w’'-]|\.(?=\w))*)*")
 _TOPIC = re.compile(
     r"\b(?P<prep>about|regarding|concerning|on|over)\s+(?P<topic>[^?]+?)\s*[?.!]*\s*$|"
     r"^(?:what|who|which)\s+(?:is|are|was|were)\s+(?P<subject>[^?]+?)\s*[?.!]*\s*$",  # "What is X?"

@@ -2,7 +2,7 @@
 figure of a "how many", the name of a "who".
 
 Which kind of phrase a kind of question wants is not listed here: it is read from the fitted
-selector's weights (service/select.py crosses each question kind with sentence properties; the
+selector's weights (service/answer/features.py crosses each question kind with sentence properties; the
 fit in eval/train.py learned, e.g., that how-many questions go with numbers). Of the properties
 that can be a phrase, each candidate phrase of the sentence (on words the question does not
 already use) scores the weights of the properties it has, and the best is marked.
@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import re
 
-from footnote.index.text import MONTHS
-from footnote.service.score import Selector
-from footnote.service.select import (
+from footnote.index.text import MONTH, NAME_RUN
+from footnote.service.answer.features import (
     COLUMNS,
     KIND_NAMES,
     PROPERTIES,
@@ -23,19 +22,19 @@ from footnote.service.select import (
     question_terms,
     without_terms,
 )
+from footnote.service.answer.selector import Selector
 
 __all__ = ["highlight"]
 
 _SCALE = r"(?:\s(?:hundred|thousand|million|billion|trillion))?"
-_MONTH = "|".join(m.capitalize() for m in MONTHS)
 # The shapes a phrase that answers can take; which of them a kind of question wants is learned.
 PHRASES: tuple[re.Pattern[str], ...] = (
-    re.compile(rf"\b(?:\d{{1,2}}\s)?(?:{_MONTH})(?:\s\d{{1,2}})?(?:,?\s\d{{4}})?\b"),  # a date
+    re.compile(r"\b(?:\d{1,2}\s)?" + MONTH.pattern + r"(?:\s\d{1,2})?(?:,?\s\d{4})?\b"),  # a date
     re.compile(r"\b\d[\d,.]*\s?(?:%|per ?cent\b)"),  # a percentage
     re.compile(rf"[$£€¥]\s?\d[\d,.]*\d{_SCALE}|\b\d[\d,.]*{_SCALE}\s(?:dollars|euros|pounds)\b"),  # money
     re.compile(rf"\b\d(?:[\d,.]*\d)?s?{_SCALE}\b", re.I),  # a number or a year ("the 1840s")
     re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds|thousands)\b", re.I),
-    re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w’'-]*[a-z](?:\s+[A-Z][\w’'-]*[a-z])*"),  # a name
+    NAME_RUN,  # a name
 )
 
 

@@ -12,19 +12,17 @@ the vocabulary folded once per snapshot. The price: a name one edit from a word 
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
+from footnote.index.text import NAME_OR_NUMBER
 from footnote.index.tokenize import content_terms
 
-__all__ = ["NAME_OR_NUMBER", "prepare", "unknown_names"]
+__all__ = ["prepare", "unknown_names"]
 
-# A capitalised word (not the question's first) or a number.
-NAME_OR_NUMBER = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w’'-]*[a-z][\w’'-]*|\d[\d,.]*)\b")
 FUZZY_FROM = 6  # shorter words must match exactly (up to accents): one edit makes another word
 
 

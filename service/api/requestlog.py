@@ -22,8 +22,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from footnote.service.metrics import Metrics
-from footnote.service.types import Answer
+from footnote.service.answer.types import Answer
+from footnote.service.api.metrics import Metrics
 
 __all__ = ["LOG", "RequestLog", "record_answer"]
 

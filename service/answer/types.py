@@ -55,9 +55,9 @@ class Dropped:
     reason: str
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Answer:
-    """What /v1/ask returns."""
+    """What /v1/ask returns; built once, whole (see release.py)."""
 
     answer: str
     abstained: bool
@@ -69,15 +69,16 @@ class Answer:
     composer: Literal["generative", "extractive"] = "extractive"  # which one wrote the draft
 
     @classmethod
-    def of(cls, sentences: list[Sentence], citations: list[Citation]) -> Answer:
-        """An answer whose text is its sentences, each followed by its [n] markers."""
+    def of(cls, sentences: list[Sentence], citations: list[Citation], **rest: Any) -> Answer:
+        """An answer whose text is its sentences, each followed by its [n] markers (`rest`: the
+        fields after them)."""
         text = " ".join(s.render() for s in sentences)
-        return cls(answer=text, abstained=False, reason=None, citations=citations, sentences=sentences)
+        return cls(text, False, None, citations, sentences, **rest)
 
     @classmethod
-    def abstain(cls, reason: str) -> Answer:
+    def abstain(cls, reason: str, **rest: Any) -> Answer:
         """An honest 'the sources don't say', with why."""
-        return cls(answer="", abstained=True, reason=reason)
+        return cls("", True, reason, **rest)
 
     def to_json(self) -> dict[str, Any]:
         """The API body."""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 if TYPE_CHECKING:
-    from footnote.service.pipeline import Pipeline
+    from footnote.service.answer.pipeline import Pipeline
 
 __all__ = ["OUTCOMES", "WRITES", "Metrics"]
 
@@ -115,9 +115,9 @@ class Metrics:
         """The exposition text, with the snapshot gauges read now (left as they were while none
         is loaded)."""
         if pipeline is not None:
-            snapshot = pipeline.live_snapshot()  # once: a delete may empty the corpus meanwhile
+            snapshot = pipeline.corpus.live_snapshot()  # once: a delete may empty the corpus meanwhile
             self.documents.set(len(snapshot.documents) if snapshot is not None else 0)
             self.chunks.set(len(snapshot.chunks) if snapshot is not None else 0)
-            self.generation.set(max(pipeline.generation.counter, 0))
-            self.age.set(max(time.time() - pipeline.loaded_at, 0.0))
+            self.generation.set(max(pipeline.corpus.generation.counter, 0))
+            self.age.set(max(time.time() - pipeline.corpus.loaded_at, 0.0))
         return generate_latest(self.registry)

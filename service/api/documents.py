@@ -18,7 +18,7 @@ same bytes again) and so are removals (footnote_documents_deleted_total); a refu
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
@@ -28,12 +28,12 @@ from starlette.convertors import Convertor, register_url_convertor
 from footnote.index.extract import CONTENT_TYPES
 from footnote.index.ingest import ingest_document, remove_document
 from footnote.index.types import Document
-from footnote.service.handlers import GUARDED, documented
-from footnote.service.metrics import Metrics
-from footnote.service.pipeline import Pipeline
-from footnote.service.routes import GuardDep, PipelineDep
-from footnote.service.schemas import ErrorBody
-from footnote.service.upload import (
+from footnote.service.answer.pipeline import Pipeline
+from footnote.service.api.deps import GuardDep, MetricsDep, PipelineDep
+from footnote.service.api.handlers import GUARDED, documented
+from footnote.service.api.metrics import Metrics
+from footnote.service.api.schemas import ErrorBody
+from footnote.service.api.upload import (
     FIELD,
     MAX_FILES,
     Part,
@@ -53,14 +53,6 @@ def _writer(request: Request, guard: GuardDep) -> None:
     guard(request)  # rate limit and origin, as on every /v1 route
     guard.require_writer(request)
     utf8_path(request)  # a name is refused in words only to whoever may write
-
-
-async def _metrics(request: Request) -> Metrics:
-    metrics: Metrics = request.app.state.metrics
-    return metrics
-
-
-MetricsDep = Annotated[Metrics, Depends(_metrics)]
 
 
 class _AnyName(Convertor[str]):
@@ -136,7 +128,7 @@ _UNSUPPORTED: dict[int | str, dict[str, Any]] = {
 
 def _write(docs: list[Document], pipeline: Pipeline, metrics: Metrics) -> list[DocumentWritten]:
     written = []
-    with pipeline.writing() as store:  # serialised with other writes and with refreshes
+    with pipeline.corpus.writing() as store:  # serialised with other writes and with refreshes
         for doc in docs:
             report = ingest_document(doc, store, pipeline.embedder)
             metrics.observe_write(unchanged=report.unchanged > 0)
@@ -161,7 +153,7 @@ def _post(parts: list[Part], pipeline: Pipeline, metrics: Metrics) -> list[Docum
 
 
 def _remove(name: str, pipeline: Pipeline, metrics: Metrics) -> DocumentRemoved:
-    with pipeline.writing() as store:  # serialised with other writes and with refreshes
+    with pipeline.corpus.writing() as store:  # serialised with other writes and with refreshes
         chunks = remove_document(name, store)
         metrics.observe_delete()
         generation = store.generation().counter

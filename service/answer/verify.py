@@ -16,9 +16,9 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 
-from footnote.service.cite import first_use
-from footnote.service.judge import Judge, entails, unsupported
-from footnote.service.types import MARKER, Answer, Citation, Dropped, Sentence
+from footnote.service.answer.cite import first_use
+from footnote.service.answer.judge import Judge, entails, unsupported
+from footnote.service.answer.types import MARKER, Answer, Citation, Dropped, Sentence
 
 __all__ = ["verify"]
 
@@ -93,9 +93,9 @@ def verify(answer: Answer, texts: Mapping[str, str], judge: Judge = entails) -> 
         else:
             kept.append(s)
     if not kept:
-        refused = Answer.abstain("No sentence of the draft could be tied to an exact source span.")
-        refused.dropped = dropped
-        return refused
+        return Answer.abstain(
+            "No sentence of the draft could be tied to an exact source span.", dropped=dropped
+        )
     new_id = first_use(n for s in kept for n in s.citations)
 
     def renumbered(s: Sentence) -> Sentence:
@@ -103,6 +103,4 @@ def verify(answer: Answer, texts: Mapping[str, str], judge: Judge = entails) -> 
         return Sentence(text, list(dict.fromkeys(new_id[n] for n in s.citations)))
 
     citations = [replace(_within(cited[old]), id=new) for old, new in new_id.items()]
-    checked = Answer.of([renumbered(s) for s in kept], citations)
-    checked.dropped = dropped
-    return checked
+    return Answer.of([renumbered(s) for s in kept], citations, dropped=dropped)

@@ -23,13 +23,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sse_starlette import EventSourceResponse
 
 from footnote.index.errors import FootnoteError
-from footnote.service.handlers import GUARDED, documented, error_status
-from footnote.service.jsonroute import JSONRoute
-from footnote.service.release import Released
-from footnote.service.routes import PipelineDep, answered, guarded, released
-from footnote.service.schemas import AskRequest, Turn, describe_error
-from footnote.service.stream import events
-from footnote.service.types import Answer, Citation
+from footnote.service.answer.release import Released
+from footnote.service.answer.types import Answer, Citation
+from footnote.service.api.deps import PipelineDep, guarded
+from footnote.service.api.handlers import GUARDED, documented, error_status
+from footnote.service.api.jsonroute import JSONRoute
+from footnote.service.api.routes import answered, released
+from footnote.service.api.schemas import AskRequest, Turn, describe_error
+from footnote.service.api.stream import events
 
 __all__ = ["ChatCompletion", "ChatRequest", "ModelList", "OpenAIError", "openai_api"]
 

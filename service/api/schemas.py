@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from footnote.index.types import Filters
-from footnote.service.modelstate import ModelState
+from footnote.service.answer.modelstate import ModelState
 
 __all__ = [
     "MAX_QUESTION_CHARS",

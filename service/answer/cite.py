@@ -14,8 +14,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from footnote.index.types import Hit
-from footnote.service.compose import Draft, DraftSentence
-from footnote.service.types import Answer, Citation, Highlight, Sentence
+from footnote.service.answer.draft import Draft, DraftSentence
+from footnote.service.answer.types import Answer, Citation, Highlight, Sentence
 
 __all__ = ["cite", "first_use"]
 

@@ -1,4 +1,4 @@
-"""Score: the fitted selector's parameters (eval/selector.json) applied to features (service/select.py).
+"""Selector: the fitted parameters (selector.json, beside this module) applied to features (features.py).
 
 P(this sentence holds the answer) per candidate, and the calibrated P(some candidate answers this)
 per question, with the threshold below which the composer abstains. numpy only; the committed
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from footnote.service.select import COLUMNS, FEATURES
+from footnote.service.answer.features import COLUMNS, FEATURES
 
 __all__ = ["ANSWER_FEATURES", "Selector", "answer_features"]
 
@@ -51,7 +51,7 @@ class Selector:
 
     @classmethod
     def load(cls) -> Selector:
-        """The committed artifact, eval/selector.json (read once per process)."""
+        """The committed artifact, selector.json beside this module (read once per process)."""
         return _committed()
 
     def sentence_probabilities(self, x: np.ndarray) -> np.ndarray:
@@ -67,7 +67,7 @@ class Selector:
 
 @cache
 def _committed() -> Selector:
-    text = resources.files("footnote.eval").joinpath("selector.json").read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("selector.json").read_text(encoding="utf-8")
     return Selector.from_json(json.loads(text))
 
 

@@ -1,13 +1,12 @@
-"""The routes: probes, the /v1 API and the widget's pages, with their typed dependencies.
+"""The routes: probes, the /v1 API and the widget's pages (their dependencies: deps.py).
 
-Routes talk to the pipeline (`ask`, `sources`, `source`) and the loader, never to the stages
-inside; the app factory (service/app.py) puts the loader and the guard on `app.state`.
+Routes talk to the pipeline (`ask`, `stream`), its corpus (`sources`, `source`) and the loader,
+never to the stages inside.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -15,47 +14,22 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sse_starlette import EventSourceResponse
 
 from footnote.index.types import Filters
-from footnote.service.guard import Guard
-from footnote.service.handlers import GUARDED, documented
-from footnote.service.jsonroute import JSONRoute
-from footnote.service.loader import Loader
-from footnote.service.metrics import FORBIDDEN, Metrics
-from footnote.service.modelstate import NOT_CONFIGURED
-from footnote.service.pipeline import NOTHING_INDEXED, Pipeline
-from footnote.service.release import Released
-from footnote.service.requestlog import record_answer
-from footnote.service.schemas import AskRequest, NotReady, Ready, SourceList, SourceText
-from footnote.service.stream import events
-from footnote.service.types import Answer
-from footnote.service.widget import demo_page, widget_script
+from footnote.service.answer.modelstate import NOT_CONFIGURED
+from footnote.service.answer.pipeline import Pipeline
+from footnote.service.answer.release import Released
+from footnote.service.answer.types import Answer
+from footnote.service.api.deps import GuardDep, LoaderDep, PipelineDep, guarded
+from footnote.service.api.handlers import GUARDED, documented
+from footnote.service.api.jsonroute import JSONRoute
+from footnote.service.api.metrics import FORBIDDEN, Metrics
+from footnote.service.api.requestlog import record_answer
+from footnote.service.api.schemas import AskRequest, NotReady, Ready, SourceList, SourceText
+from footnote.service.api.stream import events
+from footnote.service.api.widget import demo_page, widget_script
+from footnote.service.corpus.live import NOTHING_INDEXED
 
 __all__ = ["answered", "api", "pages", "probes", "released"]
 
-
-# `async def` on purpose: FastAPI runs a plain `def` dependency on a worker thread, and the
-# probes must not wait for one (see `readyz`).
-async def _loader(request: Request) -> Loader[Pipeline]:
-    loader: Loader[Pipeline] = request.app.state.loader
-    return loader
-
-
-async def _guard(request: Request) -> Guard:
-    guard: Guard = request.app.state.guard
-    return guard
-
-
-def _pipeline(loader: Annotated[Loader[Pipeline], Depends(_loader)]) -> Pipeline:
-    """The loaded pipeline; IndexNotReady (503, with the reason) until one has loaded."""
-    return loader.pipeline()
-
-
-def guarded(request: Request, guard: Annotated[Guard, Depends(_guard)]) -> None:
-    guard(request)
-
-
-LoaderDep = Annotated[Loader[Pipeline], Depends(_loader)]
-GuardDep = Annotated[Guard, Depends(_guard)]
-PipelineDep = Annotated[Pipeline, Depends(_pipeline)]
 
 probes = APIRouter()
 api = APIRouter(prefix="/v1", dependencies=[Depends(guarded)], route_class=JSONRoute)
@@ -84,7 +58,7 @@ async def readyz(loader: LoaderDep) -> JSONResponse | Ready:
     pipeline = loader.loaded
     # the last probe's result, at once: a model that is down leaves the service ready (extractive)
     model = pipeline.model_state() if pipeline else NOT_CONFIGURED
-    if pipeline is not None and pipeline.empty:
+    if pipeline is not None and pipeline.corpus.empty:
         # ready all the same: a load balancer must route the first document's PUT to this replica
         return Ready(status="ready", model=model, detail=NOTHING_INDEXED)
     return Ready(status="ready", model=model)
@@ -157,13 +131,13 @@ def ask_stream(request: Request, body: AskRequest, pipeline: PipelineDep) -> Eve
 @api.get("/sources", responses=documented(*GUARDED))
 def sources(pipeline: PipelineDep) -> SourceList:
     """The indexed documents and their metadata."""
-    return SourceList.model_validate({"sources": pipeline.sources()})
+    return SourceList.model_validate({"sources": pipeline.corpus.sources()})
 
 
 @api.get("/sources/{name}", responses=documented(*GUARDED, 404))
 def source(name: str, pipeline: PipelineDep) -> SourceText:
     """One document's stored text and metadata (for citation click-through)."""
-    return SourceText.model_validate(pipeline.source(name))
+    return SourceText.model_validate(pipeline.corpus.source(name))
 
 
 @pages.get("/widget.js")

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
 
-from footnote.service.release import Released, Said
+from footnote.service.answer.release import Released, Said
 
 __all__ = ["events"]
 

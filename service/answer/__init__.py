@@ -1,0 +1,1 @@
+"""The answer stages: condense, retrieve (index/), compose, cite, verify, release."""

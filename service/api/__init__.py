@@ -1,0 +1,1 @@
+"""The HTTP edge: the app factory, its dependencies, routes, middleware and the widget."""

@@ -1,0 +1,1 @@
+"""The corpus lifecycle: the live snapshot, refreshed and swapped whole, and its catalogue."""
