@@ -72,7 +72,7 @@ class Retriever:
     def search(self, question: str, k: int, filters: Filters | None = None) -> list[Hit]:
         """The top `k` hits for `question`, best first, each with its dense and lexical evidence."""
         snap = self.snapshot
-        admitted = snap.admitted(filters or Filters())
+        admitted = snap.catalogue.admitted(filters or Filters())
         qvec = self.embedder.embed_batch([question])[0]
         depth = max(k, DEPTH)
         dense = self._dense(qvec, depth, admitted)
@@ -81,7 +81,7 @@ class Retriever:
         hits: dict[str, Hit] = {}
         for evidence in ("dense", "lexical"):
             for rank, (chunk, score) in enumerate(dense if evidence == "dense" else lexical):
-                hit = hits.setdefault(chunk.id, snap.hit(chunk))
+                hit = hits.setdefault(chunk.id, snap.catalogue.hit(chunk))
                 setattr(hit, evidence, score)
                 hit.fused += 1.0 / (RRF_K + rank + 1)
         ranked = sorted(hits.values(), key=lambda h: -h.fused)[:k]
@@ -109,7 +109,7 @@ class Retriever:
         keep = [
             (c, cos)
             for c, cos in found
-            if self.snapshot.holds(c.id) and (admitted is None or c.source in admitted)
+            if self.snapshot.neighbours.holds(c.id) and (admitted is None or c.source in admitted)
         ]
         return keep[:depth]
 
@@ -120,8 +120,10 @@ def neighbourhood(
     """Fill in each hit's cosines to the question: its own (when only BM25 found it), its
     neighbours' in the paragraph, and its window's (the three vectors summed), in one store read
     (of the vectors `cache` does not keep)."""
-    hits = [h for h in hits if snapshot.holds(h.chunk.id)]  # another snapshot's hit has no neighbours here
-    around = {h.chunk.id: (snapshot.previous(h.chunk), snapshot.following(h.chunk)) for h in hits}
+    hits = [
+        h for h in hits if snapshot.neighbours.holds(h.chunk.id)
+    ]  # another snapshot's hit has no neighbours here
+    around = {h.chunk.id: (snapshot.previous(h.chunk), snapshot.neighbours.following(h.chunk)) for h in hits}
     wanted = {h.chunk.id for h in hits} | {c.id for pair in around.values() for c in pair if c}
     vectors = (cache or VectorCache(0)).vectors(sorted(wanted), store)
     for hit in hits:

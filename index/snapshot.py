@@ -1,4 +1,5 @@
-"""Snapshot: one immutable view of the corpus — documents, texts, live chunks, term statistics.
+"""Snapshot: one immutable view of the corpus — its catalogue (catalogue.py), its chunks in reading
+order (neighbours.py) and its lexical index (lexical.py).
 
 Loaded from the store (the single source of truth) and used whole: a request reads one
 snapshot from start to end, and a newer one can replace it without anyone seeing a mix.
@@ -19,15 +20,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 import numpy as np
 
-from footnote.index.errors import IndexNotReady, UnknownSource
+from footnote.index.catalogue import Catalogue
+from footnote.index.errors import IndexNotReady
+from footnote.index.lexical import LexicalIndex
+from footnote.index.neighbours import Neighbours
 from footnote.index.store import Store, StoredDocument
 from footnote.index.tokenize import tokenize
-from footnote.index.types import Chunk, Filters, Hit
+from footnote.index.types import Chunk
 
 __all__ = ["Snapshot", "load_snapshot"]
 
@@ -37,13 +39,6 @@ __all__ = ["Snapshot", "load_snapshot"]
 _FULL_SHARE = 0.5
 _SPARE_TERMS = 10_000
 _GROUP = 5000  # chunks per read: Chroma's cap on one get is a little more (see index/store.py)
-
-
-def _date_words(published: str | None) -> str:
-    if not published:
-        return ""
-    d = date.fromisoformat(published)
-    return f"{d.strftime('%B')} {d.year}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,82 +53,61 @@ class _Part:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The indexed corpus at one moment; build it with `load_snapshot`."""
+    """The indexed corpus at one moment, in three parts with one job each; build it with
+    `load_snapshot`. What a composer reads of it (`vocabulary`, `idf`, `about`, `previous`:
+    service/answer/draft.py's Corpus) are the parts' own answers."""
 
-    documents: Mapping[str, StoredDocument]
-    texts: Mapping[str, str]  # source -> stored text: what citation offsets point into
-    chunks: Sequence[Chunk]  # live chunks, by source then position
-    bm25: Any  # bm25s.BM25 over the chunks' tokens
+    catalogue: Catalogue  # the documents, their texts and title words; what filters admit
+    neighbours: Neighbours  # the live chunks in reading order, and what is around each
+    index: LexicalIndex  # BM25 over the chunks, and the IDF of their stems
     vocabulary: frozenset[str]  # every stem of the chunks, titles and dates
-    _row: Mapping[str, int]
     _spans: Mapping[str, tuple[int, int]]  # source -> its rows [lo, hi) in `chunks`
-    _idf: Mapping[str, float]
-    _about: Mapping[str, frozenset[str]]
     _parts: Mapping[str, _Part]
     _terms: Mapping[str, int]  # stem -> id; only grows, never changed once a snapshot holds it
 
+    @property
+    def documents(self) -> Mapping[str, StoredDocument]:
+        """The live documents' records, by name."""
+        return self.catalogue.documents
+
+    @property
+    def texts(self) -> Mapping[str, str]:
+        """Source -> stored text: what citation offsets point into."""
+        return self.catalogue.texts
+
+    @property
+    def chunks(self) -> Sequence[Chunk]:
+        """The live chunks, by source then position."""
+        return self.neighbours.chunks
+
     def about(self, source: str) -> frozenset[str]:
         """The stems of an article's title and publication date."""
-        return self._about.get(source, frozenset())
+        return self.catalogue.about(source)
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stem over the live chunks (0 when it never occurs)."""
-        return self._idf.get(term, 0.0)
+        return self.index.idf(term)
 
     def previous(self, chunk: Chunk) -> Chunk | None:
         """The sentence before `chunk` in the same paragraph, if any."""
-        i = self._row[chunk.id]
-        prev = self.chunks[i - 1] if i > 0 else None
-        return prev if prev and prev.source == chunk.source and prev.paragraph == chunk.paragraph else None
-
-    def following(self, chunk: Chunk) -> Chunk | None:
-        """The sentence after `chunk` in the same paragraph, if any."""
-        i = self._row[chunk.id] + 1
-        nxt = self.chunks[i] if i < len(self.chunks) else None
-        return nxt if nxt and nxt.source == chunk.source and nxt.paragraph == chunk.paragraph else None
-
-    def holds(self, chunk_id: str) -> bool:
-        """Whether the chunk is live in this snapshot."""
-        return chunk_id in self._row
-
-    def admitted(self, filters: Filters) -> frozenset[str] | None:
-        """The sources `filters` admit (None: all); UnknownSource for a name not indexed."""
-        for name in filters.sources or ():
-            if name not in self.documents:
-                raise UnknownSource(name)
-        if not filters.restricts:
-            return None
-        return frozenset(s for s, d in self.documents.items() if filters.admits(s, d.published))
+        return self.neighbours.previous(chunk)
 
     def lexical(
         self, terms: list[str], admitted: frozenset[str] | None, depth: int
     ) -> list[tuple[Chunk, float]]:
         """The best `depth` admitted chunks by BM25 for these stems, best first."""
-        terms = [t for t in terms if t in self.bm25.vocab_dict]
-        if not terms:
-            return []
-        scores = self.bm25.get_scores(terms)
+        mask = None
         if admitted is not None:
-            mask = np.zeros_like(scores)
+            mask = np.zeros(len(self.chunks))
             for source in admitted:  # a document's chunks are one run of rows
                 lo, hi = self._spans.get(source, (0, 0))
                 mask[lo:hi] = 1
-            scores = scores * mask
-        # Only matching chunks can rank: sorting them alone, not every row, is what keeps this
-        # at a few ms for a million chunks (a full argsort took 36 ms); ties go by row.
-        matched = np.flatnonzero(scores > 0)
-        top = matched[np.lexsort((matched, -scores[matched]))][:depth]
-        return [(self.chunks[int(i)], float(scores[i])) for i in top]
-
-    def hit(self, chunk: Chunk) -> Hit:
-        """A Hit for a chunk, with its document's title and date."""
-        doc = self.documents[chunk.source]
-        return Hit(chunk=chunk, title=doc.title, published=doc.published)
+        return [(self.chunks[row], score) for row, score in self.index.search(terms, mask, depth)]
 
 
 def _reusable(previous: Snapshot | None, documents: Mapping[str, StoredDocument]) -> dict[str, _Part]:
     """The previous snapshot's parts that are still the live version, whole; {} to read all again."""
-    if previous is None or len(previous._terms) > 2 * len(previous._idf) + _SPARE_TERMS:
+    if previous is None or len(previous._terms) > 2 * len(previous.index.stems) + _SPARE_TERMS:
         return {}
     kept = {
         s: p
@@ -202,9 +176,6 @@ def _read(
 def _build(
     documents: Mapping[str, StoredDocument], parts: dict[str, _Part], terms: dict[str, int]
 ) -> Snapshot:
-    import bm25s
-    from bm25s.tokenization import Tokenized
-
     order = sorted(parts)
     chunks = tuple(c for s in order for c in parts[s].chunks)
     if not chunks:
@@ -212,30 +183,14 @@ def _build(
     spans, lo = {}, 0
     for s in order:
         spans[s], lo = (lo, lo + len(parts[s].chunks)), lo + len(parts[s].chunks)
-    bm25 = bm25s.BM25()  # Lucene's BM25 and IDF
-    # bm25s adds its empty token to the vocabulary it is given: give it its own copy
-    ids = [t for s in order for t in parts[s].terms]
-    bm25.index(Tokenized(ids=ids, vocab=dict(terms)), show_progress=False)
-    # A stem's document frequency is the number of chunks its column of the BM25 index scores
-    # (bm25s keeps no IDF table of its own); the IDF is then Lucene's, as bm25s scores with.
-    # Stems of documents no longer live stay in the table with no chunk: they have no IDF.
-    df = np.diff(bm25.scores["indptr"])
-    n = len(chunks)
-    stems = list(terms)
-    idf = {stems[i]: float(np.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5))) for i in np.flatnonzero(df)}
-    about = {
-        s: frozenset(tokenize(f"{d.title or ''} {_date_words(d.published)}")) for s, d in documents.items()
-    }
+    index = LexicalIndex.build([t for s in order for t in parts[s].terms], terms)
+    catalogue = Catalogue.of(documents, {s: parts[s].text for s in order})
     return Snapshot(
-        documents=documents,
-        texts={s: parts[s].text for s in order},
-        chunks=chunks,
-        bm25=bm25,
-        vocabulary=frozenset(idf).union(*about.values()),
-        _row={c.id: i for i, c in enumerate(chunks)},
+        catalogue=catalogue,
+        neighbours=Neighbours(chunks),
+        index=index,
+        vocabulary=index.stems | catalogue.title_stems,
         _spans=spans,
-        _idf=idf,
-        _about=about,
         _parts=parts,
         _terms=terms,
     )

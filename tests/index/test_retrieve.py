@@ -40,7 +40,7 @@ def test_search__each_hit_sees_its_neighbours_in_the_paragraph(
     qvec = fake_embedder.embed_batch([question])[0]
     snap = retriever.snapshot
     for hit in retriever.search(question, k=20):
-        prev, nxt = snap.previous(hit.chunk), snap.following(hit.chunk)
+        prev, nxt = snap.previous(hit.chunk), snap.neighbours.following(hit.chunk)
         vectors = fake_embedder.embed_batch([c.text for c in (hit.chunk, prev, nxt) if c])
         cosines = vectors @ qvec
         assert hit.dense == pytest.approx(cosines[0], abs=1e-5)
@@ -71,7 +71,7 @@ def test_search__a_vector_gone_from_the_store_leaves_no_dense_evidence_rather_th
     for hit in hits:
         if hit.chunk.id in gone:
             assert hit.dense_window is None
-        prev, nxt = retriever.snapshot.previous(hit.chunk), retriever.snapshot.following(hit.chunk)
+        prev, nxt = retriever.snapshot.previous(hit.chunk), retriever.snapshot.neighbours.following(hit.chunk)
         if prev and prev.id in gone:
             assert hit.dense_previous is None
         if nxt and nxt.id in gone:

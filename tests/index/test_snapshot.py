@@ -54,10 +54,10 @@ def test_snapshot__previous_stays_within_a_paragraph(snapshot: Snapshot) -> None
 
 
 def test_snapshot__following_stays_within_a_paragraph(snapshot: Snapshot) -> None:
-    assert snapshot.following(snapshot.chunks[-1]) is None
+    assert snapshot.neighbours.following(snapshot.chunks[-1]) is None
     for before, after in zip(snapshot.chunks, snapshot.chunks[1:], strict=False):
         same = before.source == after.source and before.paragraph == after.paragraph
-        assert snapshot.following(before) == (after if same else None)
+        assert snapshot.neighbours.following(before) == (after if same else None)
 
 
 def test_snapshot__vocabulary_knows_titles_and_dates(snapshot: Snapshot) -> None:
@@ -72,14 +72,14 @@ def test_filters__one_rule_an_undated_article_is_neither_after_nor_before(snapsh
     undated = {s for s, d in snapshot.documents.items() if d.published is None}
     assert undated
     for f in (Filters(published_after=date(2000, 1, 1)), Filters(published_before=date(2100, 1, 1))):
-        admitted = snapshot.admitted(f)
+        admitted = snapshot.catalogue.admitted(f)
         assert admitted is not None and not (admitted & undated)
         assert admitted == {s for s, d in snapshot.documents.items() if d.published}
-    assert snapshot.admitted(Filters()) is None  # nothing restricted
+    assert snapshot.catalogue.admitted(Filters()) is None  # nothing restricted
     one = sorted(snapshot.documents)[0]
-    assert snapshot.admitted(Filters(sources=(one,))) == {one}
+    assert snapshot.catalogue.admitted(Filters(sources=(one,))) == {one}
     with pytest.raises(UnknownSource, match=r"unknown source: 'nope.txt'"):
-        snapshot.admitted(Filters(sources=("nope.txt",)))
+        snapshot.catalogue.admitted(Filters(sources=("nope.txt",)))
 
 
 def test_lexical__only_admitted_chunks_score(snapshot: Snapshot) -> None:

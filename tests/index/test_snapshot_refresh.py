@@ -63,9 +63,9 @@ def _assert_same(got: Snapshot, full: Snapshot) -> None:
     for term in {t for q in QUERIES for t in tokenize(q)} | set(full.vocabulary):
         assert got.idf(term) == full.idf(term), term
     for q in QUERIES:
-        terms = [t for t in tokenize(q) if t in full.bm25.vocab_dict]
+        terms = [t for t in tokenize(q) if t in full.index.bm25.vocab_dict]
         if terms:
-            np.testing.assert_array_equal(got.bm25.get_scores(terms), full.bm25.get_scores(terms))
+            np.testing.assert_array_equal(got.index.bm25.get_scores(terms), full.index.bm25.get_scores(terms))
         assert got.lexical(tokenize(q), None, 20) == full.lexical(tokenize(q), None, 20)
         one = frozenset({SECOND})
         assert got.lexical(tokenize(q), one, 20) == full.lexical(tokenize(q), one, 20)
