@@ -105,6 +105,13 @@ FEATURES: tuple[str, ...] = (
 )
 
 COLUMNS = {name: i for i, name in enumerate(FEATURES)}
+# a feature that is another one's distance below the best candidate's: name -> the feature
+_GAPS = {
+    "dense_gap": "dense",
+    "coverage_gap": "coverage",
+    "dense_window_gap": "dense_window",
+    "coverage_local_gap": "coverage_local",
+}
 
 
 class Context(Protocol):
@@ -173,46 +180,45 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
         props = [1.0 if p.search(rest) else 0.0 for _, p in PROPERTIES]
         cross = np.zeros((len(KIND_NAMES), len(PROPERTIES)))
         cross[kind] = props
-        rows.append(
-            [
-                hit.dense or 0.0,
-                0.0,
-                (hit.lexical or 0.0) / top_lexical,
-                1.0 / (1 + rank),
-                cov(terms),
-                0.0,
-                cov(before),
-                cov(title),
-                cov(terms | before | set(title)),
-                len(terms - set(weights)) / max(1, len(terms)),
-                float(np.log1p(len(hit.chunk.text.split()))),
-                1.0 if ANAPHOR.match(hit.chunk.text) else 0.0,
-                cov(earlier),
-                len(same) / len(hits),
-                float(dense[same].max()),
-                float(coverage[same].max()),
-                1.0 / (1 + int((dense > dense[rank]).sum())),
-                1.0 / (1 + int((coverage > coverage[rank]).sum())),
-                len(q_pairs & _pairs(tokens_of(hit.chunk)[0])) / max(1, len(q_pairs)),
-                hit.dense_previous or 0.0,
-                hit.dense_next or 0.0,
-                hit.dense_window or 0.0,
-                0.0,
-                sum(w for t, w in local.items() if t in terms) / local_total,
-                0.0,
-                _share(weights, terms, exclude=title),
-                *props,
-                *cross.ravel(),
-            ]
-        )
+        row = {
+            "dense": hit.dense or 0.0,
+            "bm25_norm": (hit.lexical or 0.0) / top_lexical,
+            "fused_rank_inv": 1.0 / (1 + rank),
+            "coverage": cov(terms),
+            "coverage_previous": cov(before),
+            "coverage_title": cov(title),
+            "coverage_around": cov(terms | before | set(title)),
+            "novelty": len(terms - set(weights)) / max(1, len(terms)),
+            "words_log": float(np.log1p(len(hit.chunk.text.split()))),
+            "anaphor": 1.0 if ANAPHOR.match(hit.chunk.text) else 0.0,
+            "coverage_paragraph_before": cov(earlier),
+            "paragraph_hits": len(same) / len(hits),
+            "paragraph_best_dense": float(dense[same].max()),
+            "paragraph_best_coverage": float(coverage[same].max()),
+            "dense_rank_inv": 1.0 / (1 + int((dense > dense[rank]).sum())),
+            "coverage_rank_inv": 1.0 / (1 + int((coverage > coverage[rank]).sum())),
+            "bigrams": len(q_pairs & _pairs(tokens_of(hit.chunk)[0])) / max(1, len(q_pairs)),
+            "dense_previous": hit.dense_previous or 0.0,
+            "dense_next": hit.dense_next or 0.0,
+            "dense_window": hit.dense_window or 0.0,
+            "coverage_local": sum(w for t, w in local.items() if t in terms) / local_total,
+            "coverage_untitled": _share(weights, terms, exclude=title),
+            **{f"has_{p}": v for (p, _), v in zip(PROPERTIES, props, strict=True)},
+            **{
+                f"{k}×{p}": v
+                for k, per in zip(KIND_NAMES, cross, strict=True)
+                for (p, _), v in zip(PROPERTIES, per, strict=True)
+            },
+        }
+        if set(row) | set(_GAPS) != set(FEATURES):  # each named once: none missing, none unknown
+            raise ValueError(
+                f"the features computed are not FEATURES: {sorted((set(row) | set(_GAPS)) ^ set(FEATURES))}"
+            )
+        # in FEATURES' order; the gaps to the best candidate are filled in below, once all are known
+        rows.append([0.0 if name in _GAPS else row[name] for name in FEATURES])
     x = np.array(rows, dtype=np.float64).reshape(len(hits), len(FEATURES))
     if len(hits):
-        for gap, of in (
-            ("dense_gap", "dense"),
-            ("coverage_gap", "coverage"),
-            ("dense_window_gap", "dense_window"),
-            ("coverage_local_gap", "coverage_local"),
-        ):
+        for gap, of in _GAPS.items():
             x[:, COLUMNS[gap]] = x[:, COLUMNS[of]] - x[:, COLUMNS[of]].max()
     return x
 

@@ -30,7 +30,7 @@ from footnote.service.api.handlers import GUARDED, documented, error_status
 from footnote.service.api.jsonroute import JSONRoute
 from footnote.service.api.routes import answered, released
 from footnote.service.api.schemas import AskRequest, Turn, describe_error
-from footnote.service.api.stream import events
+from footnote.service.api.stream import payloads
 
 __all__ = ["ChatCompletion", "ChatRequest", "ModelList", "OpenAIError", "openai_api"]
 
@@ -209,7 +209,7 @@ def _chunk(cid: str, created: int, delta: dict[str, Any], **extra: Any) -> dict[
 
 
 def chunks(released: Iterable[Released]) -> Iterator[dict[str, str]]:
-    """An answer as `chat.completion.chunk` events while it is released (stream.py's events), then [DONE].
+    """An answer as `chat.completion.chunk` events while it is released (stream.py's payloads), then [DONE].
 
     Each sentence is one content delta, sent once it passed verification, carrying the citations
     it is the first to refer to; the last chunk carries the /v1/ask body under `footnote`. Plain
@@ -218,14 +218,13 @@ def chunks(released: Iterable[Released]) -> Iterator[dict[str, str]]:
     cid, created = _completion_id(), int(time.time())
     yield _chunk(cid, created, {"role": "assistant", "content": ""})
     pending: list[dict[str, Any]] = []
-    for event in events(released):
-        data = json.loads(event["data"])
-        if event["event"] == "citation":
+    for name, data in payloads(released):
+        if name == "citation":
             pending.append(data)
-        elif event["event"] == "delta":
+        elif name == "delta":
             yield _chunk(cid, created, {"content": data["text"]}, citations=pending)
             pending = []
-        elif event["event"] == "done":
+        elif name == "done":
             if data["abstained"]:
                 yield _chunk(cid, created, {"content": data["reason"] or ""}, citations=[])
             yield _chunk(cid, created, {}, finish_reason="stop", footnote=data)

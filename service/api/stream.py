@@ -17,29 +17,32 @@ from typing import Any
 
 from footnote.service.answer.release import Released, Said
 
-__all__ = ["events"]
+__all__ = ["events", "payloads"]
 
 log = logging.getLogger(__name__)
 
 
-def _event(name: str, data: Any) -> dict[str, str]:
-    return {"event": name, "data": json.dumps(data, ensure_ascii=False)}
-
-
-def events(released: Iterable[Released]) -> Iterator[dict[str, str]]:
-    """The events of one answer as it is released, in the order a reader should see them."""
+def payloads(released: Iterable[Released]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The events of one answer as it is released, by name and data, in the order a reader should
+    see them (`events` sends them as they are; /v1/chat/completions recasts them as chunks)."""
     try:
         first = True
         for item in released:
             if isinstance(item, Said):
                 for citation in item.citations:
-                    yield _event("citation", asdict(citation))
-                yield _event("delta", {"text": f"{'' if first else ' '}{item.sentence.render()}"})
+                    yield "citation", asdict(citation)
+                yield "delta", {"text": f"{'' if first else ' '}{item.sentence.render()}"}
                 first = False
             else:
-                yield _event("done", item.to_json())
+                yield "done", item.to_json()
                 return
         raise RuntimeError("the released items ended without the answer")
     except Exception:  # the stream has started: report in-band, never a broken connection
         log.exception("streaming an answer failed")
-        yield _event("error", {"status": 500, "detail": "the answer could not be sent; please retry"})
+        yield "error", {"status": 500, "detail": "the answer could not be sent; please retry"}
+
+
+def events(released: Iterable[Released]) -> Iterator[dict[str, str]]:
+    """`payloads` as server-sent events."""
+    for name, data in payloads(released):
+        yield {"event": name, "data": json.dumps(data, ensure_ascii=False)}
