@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from footnote.index.errors import UnknownSource
-from footnote.index.store import StoredDocument
+from footnote.index.records import StoredDocument
 from footnote.index.tokenize import tokenize
 from footnote.index.types import Chunk, Filters, Hit
 

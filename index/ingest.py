@@ -25,8 +25,9 @@ from footnote.index.chunk import chunk_document
 from footnote.index.embed import Embedder
 from footnote.index.errors import UnknownSource
 from footnote.index.load import load_folder
+from footnote.index.records import StoredDocument, text_hash
 from footnote.index.repair import inspect
-from footnote.index.store import Store, StoredDocument, text_hash
+from footnote.index.store import Store
 from footnote.index.types import Chunk, Document
 
 __all__ = ["IngestReport", "ingest_document", "ingest_folder", "remove_document"]

@@ -27,7 +27,8 @@ from footnote.index.catalogue import Catalogue
 from footnote.index.errors import IndexNotReady
 from footnote.index.lexical import LexicalIndex
 from footnote.index.neighbours import Neighbours
-from footnote.index.store import Store, StoredDocument
+from footnote.index.records import StoredDocument
+from footnote.index.store import Store
 from footnote.index.tokenize import tokenize
 from footnote.index.types import Chunk
 

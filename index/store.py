@@ -23,11 +23,9 @@ the cause is logged.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -35,13 +33,21 @@ import numpy as np
 from footnote.index.bounded import Bounded
 from footnote.index.connect import guarded, reopen
 from footnote.index.errors import StoreUnavailable
+from footnote.index.records import (
+    Generation,
+    StoredDocument,
+    chunk_from_metadata,
+    opt,
+    published_ordinal,
+    text_hash,
+)
 from footnote.index.types import Chunk, Document
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
-__all__ = ["Generation", "Store", "StoredDocument", "published_ordinal", "text_hash"]
+__all__ = ["Store"]
 
 log = logging.getLogger(__name__)
 
@@ -49,56 +55,6 @@ _GENERATION = "generation"  # the id of the one record in `<ns>_meta`
 _PAGE = 5000  # Chroma caps a single get/add batch at a few thousand records (5461 in 1.5.9)
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class StoredDocument:
-    """A document's manifest record: what is indexed for one source file."""
-
-    source: str
-    sha256: str
-    title: str | None
-    author: str | None
-    published: str | None
-    chunks: int
-    chars: int
-
-
-@dataclass(frozen=True, slots=True)
-class Generation:
-    """Which version of the manifest the store holds: compare whole, never by counter alone."""
-
-    counter: int
-    token: str
-
-
-def text_hash(text: str) -> str:
-    """The key under which a text's vector can be reused."""
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def published_ordinal(published: str | None) -> int:
-    """YYYY-MM-DD as the integer YYYYMMDD (0 when unknown), for Chroma's numeric range filters."""
-    return int(published.replace("-", "")) if published else 0
-
-
-def _opt(meta: dict[str, Any], key: str) -> str | None:
-    value = meta.get(key)
-    return str(value) if value not in (None, "") else None
-
-
-def chunk_from_metadata(text: str, meta: Mapping[str, Any], chunk_id: str) -> Chunk:
-    """Rebuild a Chunk from what Chroma returns for it."""
-    return Chunk(
-        id=chunk_id,
-        source=str(meta["source"]),
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        text=text,
-        position=int(meta["position"]),
-        paragraph=int(meta["paragraph"]),
-        doc_sha256=str(meta["doc_sha256"]),
-    )
 
 
 class Store:
@@ -142,9 +98,9 @@ class Store:
             out[source] = StoredDocument(
                 source=source,
                 sha256=str(m["sha256"]),
-                title=_opt(m, "title"),
-                author=_opt(m, "author"),
-                published=_opt(m, "published"),
+                title=opt(m, "title"),
+                author=opt(m, "author"),
+                published=opt(m, "published"),
                 chunks=int(str(m["chunks"])),
                 chars=int(str(m["chars"])),
             )

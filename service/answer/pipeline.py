@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from footnote.index.embed import Embedder
 from footnote.index.errors import ModelFailed
+from footnote.index.records import Generation
 from footnote.index.retrieve import Retriever, VectorCache
 from footnote.index.snapshot import Snapshot
-from footnote.index.store import Generation, Store
+from footnote.index.store import Store
 from footnote.index.text import without_zero_width
 from footnote.index.types import Filters, Hit
 from footnote.service.answer.condense import Condensed, condense

@@ -21,8 +21,9 @@ from typing import Generic, TypeVar
 from footnote.index.bounded import within
 from footnote.index.errors import IndexNotReady, StoreUnavailable, UnknownSource
 from footnote.index.lease import Lease
+from footnote.index.records import Generation
 from footnote.index.snapshot import Snapshot, load_snapshot
-from footnote.index.store import Generation, Store
+from footnote.index.store import Store
 
 __all__ = ["NOTHING_INDEXED", "UNKNOWN", "Live", "LiveCorpus", "read_corpus"]
 

@@ -9,20 +9,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from footnote.eval.squad import Question, load_split, write_corpus
-from footnote.eval.train import (
-    ARTIFACT,
+from footnote.eval.examples import (
     CANDIDATES,
     ELSEWHERE,
     ROOT,
-    TARGET_FALSE_ABSTENTION,
     TOP_K,
     Example,
     elsewhere,
     examples,
-    fit,
     own_questions,
 )
+from footnote.eval.squad import Question, load_split, write_corpus
+from footnote.eval.train import ARTIFACT, TARGET_FALSE_ABSTENTION, fit
 from footnote.service.answer.features import FEATURES
 
 

@@ -8,19 +8,15 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.docfiles import docx_bytes, pdf_bytes
 from tests.service.conftest import MakeClient
+from tests.service.writes import AUTH, KEY, TEXT, cited_spans_hold, put
 
-KEY = "s3cret"
-AUTH = {"Authorization": f"Bearer {KEY}"}
 ARTICLE = (
     "# Harbour ferry returns\n\nBy Ada Lovelace\n2024-05-03\n\n"
     "The harbour ferry service resumed on Monday after a winter of repairs. "
     "The council paid 4.2 million euros for a new engine and hull work.\n\n"
     "Passengers queued from six in the morning to ride the first crossing.\n"
 )
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-TEXT = {"Content-Type": "text/plain; charset=utf-8", **AUTH}
 
 
 @pytest.fixture
@@ -28,27 +24,11 @@ def writer(make_client: MakeClient) -> TestClient:
     return make_client(api_key=KEY)
 
 
-def _put(client: TestClient, name: str, body: bytes, content_type: str) -> tuple[int, dict[str, object]]:
-    r = client.put(f"/v1/documents/{name}", content=body, headers={"Content-Type": content_type, **AUTH})
-    return r.status_code, r.json()
-
-
-def _cited_spans_hold(client: TestClient, name: str, question: str) -> str:
-    """Ask about the document; every citation into it is an exact span of its stored text."""
-    stored = client.get(f"/v1/sources/{name}", headers=AUTH).json()["text"]
-    answer = client.post("/v1/ask", json={"question": question}, headers=AUTH).json()
-    cited = [c for c in answer["citations"] if c["source"] == name]
-    assert cited, answer
-    for c in cited:
-        assert stored[c["start"] : c["end"]] == c["quote"]
-    return str(stored)
-
-
 def test_put_text__is_answered_from_at_once_and_again_embeds_nothing(writer: TestClient) -> None:
-    status, body = _put(writer, "ferry.md", ARTICLE.encode(), "text/markdown")
+    status, body = put(writer, "ferry.md", ARTICLE.encode(), "text/markdown")
     assert status == 200 and body["name"] == "ferry.md" and body["chunks"] == 3
     assert body["embedded"] == 3 and body["unchanged"] is False
-    stored = _cited_spans_hold(writer, "ferry.md", "How much did the council pay for the ferry engine?")
+    stored = cited_spans_hold(writer, "ferry.md", "How much did the council pay for the ferry engine?")
     assert stored == ARTICLE  # txt/md: the file itself is the stored text
     meta = writer.get("/v1/sources/ferry.md", headers=AUTH).json()
     assert (meta["title"], meta["author"], meta["published"]) == (
@@ -56,21 +36,21 @@ def test_put_text__is_answered_from_at_once_and_again_embeds_nothing(writer: Tes
         "Ada Lovelace",
         "2024-05-03",
     )
-    status, again = _put(writer, "ferry.md", ARTICLE.encode(), "text/markdown")
+    status, again = put(writer, "ferry.md", ARTICLE.encode(), "text/markdown")
     assert status == 200 and again["embedded"] == 0 and again["unchanged"] is True
     assert again["chunks"] == 3 and again["generation"] == body["generation"]
 
 
 def test_put_changed_text__replaces_the_document_embedding_only_new_sentences(writer: TestClient) -> None:
-    _put(writer, "ferry.txt", ARTICLE.encode(), "text/plain")
+    put(writer, "ferry.txt", ARTICLE.encode(), "text/plain")
     changed = ARTICLE + "\nA second ferry is planned for 2026.\n"
-    status, body = _put(writer, "ferry.txt", changed.encode(), "text/plain")
+    status, body = put(writer, "ferry.txt", changed.encode(), "text/plain")
     assert status == 200 and body["chunks"] == 4 and body["embedded"] == 1
     assert writer.get("/v1/sources/ferry.txt", headers=AUTH).json()["text"] == changed
 
 
 def test_delete__removes_the_document_and_404s_an_unknown_one(writer: TestClient) -> None:
-    _put(writer, "ferry.txt", ARTICLE.encode(), "text/plain")
+    put(writer, "ferry.txt", ARTICLE.encode(), "text/plain")
     r = writer.delete("/v1/documents/ferry.txt", headers=AUTH)
     assert r.status_code == 200 and r.json()["name"] == "ferry.txt"
     assert writer.get("/v1/sources/ferry.txt", headers=AUTH).status_code == 404
@@ -148,7 +128,7 @@ def test_put_bad_name__is_422_and_changes_nothing(writer: TestClient, name: str,
 def test_put_bad_body__is_a_clear_4xx_and_keeps_the_previous_version(
     writer: TestClient, body: bytes, content_type: str, status: int, detail: str
 ) -> None:
-    _put(writer, "ferry.txt", ARTICLE.encode(), "text/plain")
+    put(writer, "ferry.txt", ARTICLE.encode(), "text/plain")
     r = writer.put("/v1/documents/ferry.txt", content=body, headers={"Content-Type": content_type, **AUTH})
     assert (r.status_code, r.json()) == (status, {"detail": detail})
     assert writer.get("/v1/sources/ferry.txt", headers=AUTH).json()["text"] == ARTICLE
@@ -170,92 +150,6 @@ def test_put_over_the_document_limit__is_413_while_the_json_api_keeps_its_own(
     assert r.status_code == 413 and r.json() == {"detail": "request body must be at most 64000 bytes"}
 
 
-HTML = b"""<!doctype html><html><head><title>Harbour ferry returns | Coast News</title>
-<meta property="article:published_time" content="2024-05-03T09:00:00Z">
-<script>window.track = function () { return "tracking pixel"; };</script>
-<style>.cookie { position: fixed }</style></head>
-<body><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a></nav>
-<div class="cookie-banner">We use cookies to improve your experience. Accept all cookies.</div>
-<article><h1>Harbour ferry returns</h1>
-<p>The harbour ferry service resumed on Monday after a winter of repairs.
-The council paid 4.2 million euros for a new engine and hull work.</p>
-<p>Passengers queued from six in the morning to ride the first crossing.</p>
-</article>
-<aside class="newsletter">Subscribe to our newsletter for the latest coast news.</aside>
-<footer>Copyright Coast News. All rights reserved.</footer></body></html>"""
-
-
-def test_put_html__stores_the_main_content_only_with_its_metadata_and_exact_spans(
-    writer: TestClient,
-) -> None:
-    status, body = _put(writer, "ferry.html", HTML, "text/html; charset=utf-8")
-    assert status == 200 and body["chunks"] >= 3
-    stored = _cited_spans_hold(writer, "ferry.html", "How much did the council pay for the ferry engine?")
-    assert "The council paid 4.2 million euros for a new engine" in stored
-    for boilerplate in ("cookies", "Subscribe", "tracking", "Home", "Copyright", "position"):
-        assert boilerplate not in stored
-    meta = writer.get("/v1/sources/ferry.html", headers=AUTH).json()
-    assert meta["title"] == "Harbour ferry returns" and meta["published"] == "2024-05-03"
-    assert _put(writer, "ferry.html", HTML, "text/html")[1]["unchanged"] is True
-
-
-def test_put_html_without_main_content__is_422_with_the_reason(writer: TestClient) -> None:
-    page = b"<html><head><title>Menu</title><script>var a = 1;</script></head><body><nav></nav></body></html>"
-    r = writer.put("/v1/documents/menu.html", content=page, headers={"Content-Type": "text/html", **AUTH})
-    assert (r.status_code, r.json()) == (
-        422,
-        {"detail": "cannot read the document: the HTML page has no main content"},
-    )
-    assert writer.get("/v1/sources/menu.html", headers=AUTH).status_code == 404
-
-
-SENTENCES = [
-    "The harbour ferry service resumed on Monday after a winter of repairs.",
-    "The council paid 4.2 million euros for a new engine and hull work.",
-    "Passengers queued from six in the morning to ride the first crossing.",
-]
-
-
-def test_put_pdf__stores_its_text_layer_with_the_info_metadata_and_exact_spans(writer: TestClient) -> None:
-    pdf = pdf_bytes(SENTENCES, title="Harbour ferry returns", created="D:20240503090000Z")
-    status, body = _put(writer, "ferry.pdf", pdf, "application/pdf")
-    assert status == 200 and body["chunks"] == 3
-    stored = _cited_spans_hold(writer, "ferry.pdf", "How much did the council pay for the ferry engine?")
-    assert all(s in stored for s in SENTENCES)
-    meta = writer.get("/v1/sources/ferry.pdf", headers=AUTH).json()
-    assert (meta["title"], meta["published"]) == ("Harbour ferry returns", "2024-05-03")
-
-
-@pytest.mark.parametrize(
-    ("pdf", "detail"),
-    [
-        (pdf_bytes([]), "cannot read the document: the PDF has no text layer (a scan? run OCR first)"),
-        (pdf_bytes(SENTENCES, password="pw"), "cannot read the document: the PDF is encrypted"),
-        (b"%PDF-1.4\nnot really", "cannot read the document: the PDF cannot be parsed"),
-    ],
-)
-def test_put_unreadable_pdf__is_422_with_the_reason(writer: TestClient, pdf: bytes, detail: str) -> None:
-    r = writer.put("/v1/documents/x.pdf", content=pdf, headers={"Content-Type": "application/pdf", **AUTH})
-    assert (r.status_code, r.json()) == (422, {"detail": detail})
-
-
-def test_put_docx__stores_its_paragraphs_with_title_and_author_and_exact_spans(writer: TestClient) -> None:
-    docx = docx_bytes(SENTENCES, title="Harbour ferry returns", author="Ada Lovelace")
-    status, body = _put(writer, "ferry.docx", docx, DOCX)
-    assert status == 200 and body["chunks"] == 3
-    stored = _cited_spans_hold(writer, "ferry.docx", "How much did the council pay for the ferry engine?")
-    assert stored == "\n\n".join(SENTENCES)
-    meta = writer.get("/v1/sources/ferry.docx", headers=AUTH).json()
-    assert (meta["title"], meta["author"]) == ("Harbour ferry returns", "Ada Lovelace")
-    r = writer.put(
-        "/v1/documents/bad.docx", content=b"PK\x03\x04 nope", headers={"Content-Type": DOCX, **AUTH}
-    )
-    assert (r.status_code, r.json()) == (
-        422,
-        {"detail": "cannot read the document: the DOCX file cannot be parsed"},
-    )
-
-
 def test_writes__meet_refreshes_from_another_thread_and_every_one_lands(writer: TestClient) -> None:
     """A replica's poll refreshes (a new Chroma client) while writes run: neither breaks the other."""
     pipeline = writer.app.state.loader.loaded  # type: ignore[attr-defined]
@@ -273,7 +167,7 @@ def test_writes__meet_refreshes_from_another_thread_and_every_one_lands(writer: 
     try:
         for i in range(30):  # new names, then replacements of one name (commit, then old chunks go)
             name = f"ferry{i}.txt" if i < 6 else "ferry.txt"
-            status, body = _put(writer, name, f"{ARTICLE}\nCrossing {i} ran late.\n".encode(), "text/plain")
+            status, body = put(writer, name, f"{ARTICLE}\nCrossing {i} ran late.\n".encode(), "text/plain")
             assert status == 200, body
     finally:
         stop.set()

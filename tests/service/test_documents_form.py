@@ -15,10 +15,8 @@ from footnote.service.settings import Settings
 from tests.docfiles import docx_bytes
 from tests.service.conftest import MakeClient
 from tests.service.test_metrics import samples
+from tests.service.writes import AUTH, DOCX, KEY
 
-KEY = "s3cret"
-AUTH = {"Authorization": f"Bearer {KEY}"}
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FERRY = (
     "# Harbour ferry returns\n\n2024-05-03\n\n"
     "The harbour ferry service resumed on Monday after a winter of repairs. "

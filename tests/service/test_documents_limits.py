@@ -13,10 +13,8 @@ from fastapi.testclient import TestClient
 from footnote.index.extract import MAX_TEXT_CHARS, MAX_UNPACKED_BYTES, MAX_XML_BYTES
 from tests.docfiles import docx_bytes, docx_with_part
 from tests.service.conftest import MakeClient
+from tests.service.writes import AUTH, DOCX, KEY
 
-KEY = "s3cret"
-AUTH = {"Authorization": f"Bearer {KEY}"}
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ARTICLE = "Harbour ferry returns\n\nThe council paid 4.2 million euros for a new engine.\n"
 _MB = 1 << 20
 
