@@ -18,7 +18,15 @@ from footnote.index.snapshot import Snapshot
 from footnote.index.text import ANAPHOR, MONTH
 from footnote.index.tokenize import content_terms
 from footnote.index.types import Chunk, Hit
-from footnote.service.answer.draft import AtOnce, Composer, Corpus, Draft, DraftSentence, overlap
+from footnote.service.answer.draft import (
+    AtOnce,
+    Composer,
+    Corpus,
+    Draft,
+    DraftSentence,
+    overlap,
+    reading_order,
+)
 from footnote.service.answer.features import FRAME
 from footnote.service.answer.names import prepare, unknown_names
 
@@ -139,12 +147,9 @@ class HandSetComposer(AtOnce):
                     words += m
             chosen.append(cand)
             words += n
-        # readable order: by article (the best article first), then as the article tells it
-        first_seen: dict[str, int] = {}
-        for i, c in enumerate(chosen):
-            first_seen.setdefault(c.hit.chunk.source, i)
-        chosen.sort(key=lambda c: (first_seen[c.hit.chunk.source], c.hit.chunk.position))
-        return Draft(sentences=[DraftSentence(c.hit.chunk.text, (c.hit,)) for c in chosen])
+        return Draft(
+            sentences=[DraftSentence(h.chunk.text, (h,)) for h in reading_order([c.hit for c in chosen])]
+        )
 
 
 # `footnote eval --composer NAME`: each built from a snapshot, as the product's composer is

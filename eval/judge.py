@@ -1,7 +1,7 @@
 """Judge: does a premise (cited text) support a hypothesis (an answer sentence)?
 
 The judge interface and the deterministic judge are product code (verify uses them), so they live
-in `service/judge.py` (its docstring gives the rules); this module re-exports them for the eval and
+in `service/answer/judge.py` (its docstring gives the rules); this module re-exports them for the eval and
 adds the eval's choice of judge: when FOOTNOTE_NLI_MODEL names a local cross-encoder directory, an
 NLI judge is used instead (never downloaded).
 """

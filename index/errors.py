@@ -14,7 +14,7 @@ FootnoteError
 └── ModelFailed      — the language model is unreachable, too slow or talks nonsense (never leaves
                        the pipeline: the answer falls back to the extractive composer)
 
-HTTP status codes are chosen at the edge (service/app.py), never here.
+HTTP status codes are chosen at the edge (service/api/app.py), never here.
 """
 
 from __future__ import annotations
@@ -85,4 +85,4 @@ class DocumentTooLarge(UnreadableDocument):
 
 
 class ModelFailed(FootnoteError):
-    """The pipeline answers extractively instead (service/pipeline.py); /readyz shows the model's state."""
+    """The pipeline answers extractively instead (service/answer/pipeline.py); /readyz shows its state."""

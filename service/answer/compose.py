@@ -16,7 +16,7 @@ import numpy as np
 from footnote.index.text import ANAPHOR
 from footnote.index.tokenize import content_terms
 from footnote.index.types import Hit
-from footnote.service.answer.draft import AtOnce, Corpus, Draft, DraftSentence, overlap
+from footnote.service.answer.draft import AtOnce, Corpus, Draft, DraftSentence, overlap, reading_order
 from footnote.service.answer.features import FRAME, features, question_terms
 from footnote.service.answer.highlight import highlight
 from footnote.service.answer.names import prepare, unknown_names
@@ -89,11 +89,7 @@ class LearnedComposer(AtOnce):
                     words += m
             chosen.append(cand)
             words += n
-        # readable order: by article (the best article first), then as the article tells it
-        first_seen: dict[str, int] = {}
-        for i, c in enumerate(chosen):
-            first_seen.setdefault(c.chunk.source, i)
-        chosen.sort(key=lambda c: (first_seen[c.chunk.source], c.chunk.position))
+        chosen = reading_order(chosen)
         answering = {c.chunk.id for c in hits}  # a lead-in tells who "he" is; it is not marked
         return Draft(
             sentences=[

@@ -12,7 +12,7 @@ from typing import Protocol
 from footnote.index.types import Chunk, Hit
 from footnote.service.answer.types import Dropped
 
-__all__ = ["AtOnce", "Composer", "Corpus", "Draft", "DraftSentence", "overlap"]
+__all__ = ["AtOnce", "Composer", "Corpus", "Draft", "DraftSentence", "overlap", "reading_order"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,14 @@ class AtOnce:
     def drafts(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Iterator[Draft]:
         """The one part, `compose`'s draft."""
         yield self.compose(question, hits, context)
+
+
+def reading_order(hits: Sequence[Hit]) -> list[Hit]:
+    """`hits` in a readable order: by article (the best article first), then as the article tells it."""
+    first_seen: dict[str, int] = {}
+    for i, h in enumerate(hits):
+        first_seen.setdefault(h.chunk.source, i)
+    return sorted(hits, key=lambda h: (first_seen[h.chunk.source], h.chunk.position))
 
 
 def overlap(a: set[str], b: set[str]) -> float:

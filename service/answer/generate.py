@@ -8,7 +8,7 @@ that cannot be read as an answer (no markers at all) is a failed model call, lik
 
 The reply is read as it streams in, and each sentence is put forward as soon as it is finished,
 so that /v1/ask/stream can verify and send it while the model is still writing
-(service/release.py); `compose` is the same reading, taken whole.
+(service/answer/release.py); `compose` is the same reading, taken whole.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ PROBE_SECONDS = 2.0
 
 
 # A signal, not a FootnoteError (index/errors.py): it never leaves the reading of the reply
-# (service/generate.py), and must not be caught as the ModelFailed that makes the answer extractive.
+# (service/answer/generate.py), and must not be caught as the ModelFailed that makes the answer extractive.
 class ReplyCapped(Exception):
     """The reply stopped at MAX_REPLY_TOKENS: what came before is all of it, its last sentence unfinished."""
 

@@ -1,8 +1,8 @@
 """Release: an answer said sentence by sentence, a generated one only as each sentence passes verify.
 
-A generated draft arrives a sentence at a time (service/generate.py). Each sentence goes through
+A generated draft arrives a sentence at a time (service/answer/generate.py). Each sentence goes through
 the same cite and verify steps as a whole draft, numbered as it will be in the final answer: cite
-numbers it after the citations already released (service/cite.py's `first_use`, the rule verify
+numbers it after the citations already released (service/answer/cite.py's `first_use`, the rule verify
 renumbers a whole answer by). One that fails is never released; it joins `dropped`, with the
 reason verify gives. The last item is always the whole `Answer`, exactly what was released: what
 the stream sends as `done`.

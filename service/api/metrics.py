@@ -2,8 +2,8 @@
 
 A registry per app, not the library's global one, so every app a test (or a process) builds
 counts alone. Requests and answers are counted by the request-log middleware
-(service/requestlog.py), document writes and deletes by the documents API once they are committed
-(service/documents.py); the snapshot gauges are read from the live pipeline at each scrape.
+(service/api/requestlog.py), document writes and deletes by the documents API once they are committed
+(service/api/documents.py); the snapshot gauges are read from the live pipeline at each scrape.
 
 Who may read it: a scraper on the same host (a loopback client address) or anyone with the
 API key; FOOTNOTE_METRICS_PUBLIC=1 opens it to all. Metrics reveal traffic and corpus size,

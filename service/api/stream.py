@@ -3,7 +3,7 @@
 Each released sentence's new citations are sent before the text that refers to them, then the
 sentence (with its [n] markers) as a `delta`; the deltas, joined, are exactly the answer's text,
 and `done` carries the whole body, the same shape as /v1/ask's, describing exactly what was sent.
-With a language model, a sentence is released only once it passed verify (service/release.py),
+With a language model, a sentence is released only once it passed verify (service/answer/release.py),
 so events arrive as the model writes, and never an unverified sentence.
 """
 

@@ -152,7 +152,10 @@ def test_evaluate__mean_answer_words_counts_only_answers_given_without_markers()
 
 
 @pytest.mark.slow
-def test_cli__corpus_is_evaluated_in_a_throwaway_index(model_cache: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("composer", [None, "handset", "top2"])
+def test_cli__corpus_is_evaluated_in_a_throwaway_index(
+    model_cache: Path, tmp_path: Path, composer: str | None
+) -> None:
     corpus = tmp_path / "articles"
     corpus.mkdir()
     (corpus / "dam.txt").write_text(
@@ -166,6 +169,7 @@ def test_cli__corpus_is_evaluated_in_a_throwaway_index(model_cache: Path, tmp_pa
     data_dir = tmp_path / "served"
     env = {**os.environ, "FOOTNOTE_DATA_DIR": str(data_dir), "FOOTNOTE_MODEL_DIR": str(model_cache)}
     cmd = [str(BIN / "footnote"), "eval", "--corpus", str(corpus), "--dataset", str(dataset)]
+    cmd += ["--composer", composer] if composer else []  # a baseline (eval/baselines.py) or the product's
     out = subprocess.run(
         [*cmd, "--json", "--no-gate", "--report-dir", str(tmp_path / "r"), "--baseline", str(tmp_path / "b")],
         env=env,
@@ -177,4 +181,5 @@ def test_cli__corpus_is_evaluated_in_a_throwaway_index(model_cache: Path, tmp_pa
     report = json.loads(out.stdout)
     assert report["items"][0]["passed"], report["items"][0]["why_not"]
     assert report["metrics"]["retrieval_hit_at_1"] == 1.0
+    assert report["items"][0]["composer"] == "extractive"
     assert not data_dir.exists()  # the served index was never created nor touched
