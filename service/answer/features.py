@@ -105,6 +105,9 @@ FEATURES: tuple[str, ...] = (
 )
 
 COLUMNS = {name: i for i, name in enumerate(FEATURES)}
+_HAS = tuple(f"has_{p}" for p, _ in PROPERTIES)
+_CROSSED = tuple(tuple(f"{k}×{p}" for p, _ in PROPERTIES) for k in KIND_NAMES)  # by question kind
+_NO_CROSS = dict.fromkeys((name for per in _CROSSED for name in per), 0.0)
 # a feature that is another one's distance below the best candidate's: name -> the feature
 _GAPS = {
     "dense_gap": "dense",
@@ -141,6 +144,7 @@ def question_terms(question: str, context: str | None, ctx: Context) -> dict[str
 
 def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | None = None) -> np.ndarray:
     """One row of FEATURES per hit, in the hits' order."""
+    names, columns = FEATURES, COLUMNS  # read once per call (a test swaps them: the rows follow)
     weights = question_terms(question, context, ctx)
     total = sum(weights.values()) or 1.0
     kind = question_kind(question)
@@ -163,7 +167,7 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
     local_total = sum(local.values()) or 1.0
     dense = np.array([h.dense or 0.0 for h in hits])
     paragraphs = [(h.chunk.source, h.chunk.paragraph) for h in hits]
-    rows = []
+    rows: list[list[float]] = []
     for rank, hit in enumerate(hits):
         terms = sentence_terms[rank]
         prev = ctx.previous(hit.chunk)
@@ -178,9 +182,8 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
         # a property counts only on words the question does not have: the answer is what is new
         rest = without_terms(hit.chunk.text, set(weights))
         props = [1.0 if p.search(rest) else 0.0 for _, p in PROPERTIES]
-        cross = np.zeros((len(KIND_NAMES), len(PROPERTIES)))
-        cross[kind] = props
         row = {
+            **_NO_CROSS,  # the crossings of the other kinds of question: 0
             "dense": hit.dense or 0.0,
             "bm25_norm": (hit.lexical or 0.0) / top_lexical,
             "fused_rank_inv": 1.0 / (1 + rank),
@@ -203,23 +206,18 @@ def features(question: str, hits: Sequence[Hit], ctx: Context, context: str | No
             "dense_window": hit.dense_window or 0.0,
             "coverage_local": sum(w for t, w in local.items() if t in terms) / local_total,
             "coverage_untitled": _share(weights, terms, exclude=title),
-            **{f"has_{p}": v for (p, _), v in zip(PROPERTIES, props, strict=True)},
-            **{
-                f"{k}×{p}": v
-                for k, per in zip(KIND_NAMES, cross, strict=True)
-                for (p, _), v in zip(PROPERTIES, per, strict=True)
-            },
+            **dict(zip(_HAS, props, strict=True)),
+            **dict(zip(_CROSSED[kind], props, strict=True)),  # this question's kind × each property
         }
-        if set(row) | set(_GAPS) != set(FEATURES):  # each named once: none missing, none unknown
-            raise ValueError(
-                f"the features computed are not FEATURES: {sorted((set(row) | set(_GAPS)) ^ set(FEATURES))}"
-            )
+        # every row has the same names: checked on the first, each named once, none missing or unknown
+        if not rows and (wrong := (set(row) | set(_GAPS)) ^ set(names)):
+            raise ValueError(f"the features computed are not FEATURES: {sorted(wrong)}")
         # in FEATURES' order; the gaps to the best candidate are filled in below, once all are known
-        rows.append([0.0 if name in _GAPS else row[name] for name in FEATURES])
-    x = np.array(rows, dtype=np.float64).reshape(len(hits), len(FEATURES))
+        rows.append([0.0 if name in _GAPS else row[name] for name in names])
+    x = np.array(rows, dtype=np.float64).reshape(len(hits), len(names))
     if len(hits):
         for gap, of in _GAPS.items():
-            x[:, COLUMNS[gap]] = x[:, COLUMNS[of]] - x[:, COLUMNS[of]].max()
+            x[:, columns[gap]] = x[:, columns[of]] - x[:, columns[of]].max()
     return x
 
 

@@ -11,7 +11,7 @@ from footnote.index.ingest import ingest_folder
 from footnote.index.store import Store
 from tests.conftest import FakeEmbedder
 from tests.docfiles import docx_bytes, pdf_bytes
-from tests.service.test_documents import HTML, SENTENCES
+from tests.service.api.test_documents_formats import HTML, SENTENCES
 
 
 def test_ingest_folder__reads_each_format_by_suffix_with_exact_spans_into_the_stored_text(

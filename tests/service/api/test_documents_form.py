@@ -13,8 +13,8 @@ from starlette.types import Message
 from footnote.service.api.app import create_app
 from footnote.service.settings import Settings
 from tests.docfiles import docx_bytes
+from tests.service.api.test_metrics import samples
 from tests.service.conftest import MakeClient
-from tests.service.test_metrics import samples
 from tests.service.writes import AUTH, DOCX, KEY
 
 FERRY = (

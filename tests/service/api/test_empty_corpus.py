@@ -9,13 +9,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from footnote.index.store import Store
-from footnote.service.answer.pipeline import NOTHING_INDEXED
 from footnote.service.api.app import create_app
 from footnote.service.build import learned, open_pipeline
+from footnote.service.corpus.live import NOTHING_INDEXED
 from footnote.service.settings import Settings
 from tests.conftest import FakeEmbedder
+from tests.service.api.test_metrics import samples
 from tests.service.conftest import ready
-from tests.service.test_metrics import samples
 
 KEY = "s3cret"
 AUTH = {"Authorization": f"Bearer {KEY}"}

@@ -1,4 +1,4 @@
-"""The pipeline over one snapshot at a time: the read side and a whole-snapshot refresh."""
+"""The live corpus under a pipeline: catalogue, refresh and sync, writes that swap clients, closing."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from footnote.index.ingest import ingest_document, ingest_folder, remove_documen
 from footnote.index.load import read_document
 from footnote.index.snapshot import load_snapshot
 from footnote.index.store import Store
-from footnote.service.answer.pipeline import NOTHING_INDEXED, Pipeline
+from footnote.service.answer.pipeline import Pipeline
 from footnote.service.build import learned
+from footnote.service.corpus.live import NOTHING_INDEXED
 from tests.conftest import FakeEmbedder
 
 NEW = "Zanzibar's harbour board approved a new ferry terminal costing 41 million shillings in 2024.\n"

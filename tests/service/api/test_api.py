@@ -148,7 +148,7 @@ def test_readyz__503_with_the_reason_until_the_store_answers_then_ready(
         while (r := c.get("/readyz")).status_code != 200:
             assert time.monotonic() < deadline, r.json()
             time.sleep(0.05)
-        assert r.json()["status"] == "ready"  # the model's state beside it: tests/service/test_modelstate.py
+        assert r.json()["status"] == "ready"  # the model state: test_modelstate.py
         assert c.post("/v1/ask", json={"question": "anything?"}).status_code == 200
 
 
